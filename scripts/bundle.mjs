@@ -1,0 +1,19 @@
+// Builds dist/mmm.cjs: the whole CLI in one file, shipped to hosts as the agent/monitor runtime.
+import { build } from "esbuild";
+
+await build({
+  entryPoints: ["src/bin/mmm.ts"],
+  outfile: "dist/mmm.cjs",
+  bundle: true,
+  platform: "node",
+  target: "node18",
+  format: "cjs",
+  // ssh2's optional native helpers are loaded in try/catch and have pure-JS fallbacks.
+  external: ["cpu-features", "*.node"],
+  legalComments: "none",
+  logLevel: "warning",
+});
+
+const { chmod } = await import("node:fs/promises");
+await chmod("dist/mmm.cjs", 0o755);
+await chmod("dist/bin/mmm.js", 0o755);
