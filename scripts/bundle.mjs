@@ -11,6 +11,9 @@ await build({
   // ssh2's optional native helpers are loaded in try/catch and have pure-JS fallbacks.
   external: ["cpu-features", "*.node"],
   legalComments: "none",
+  // ESM code finds templates/ through import.meta.url; give the CommonJS bundle an equivalent.
+  define: { "import.meta.url": "__mmm_import_meta_url" },
+  banner: { js: 'const __mmm_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
 });
 

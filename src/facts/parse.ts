@@ -16,6 +16,8 @@ export interface MysqlFacts {
   readonly flavor: "mariadb" | "mysql" | "percona" | "unknown";
   readonly version: string;
   readonly running: boolean;
+  /** The server's Unix socket, from its option files (Debian's default when they name none). */
+  readonly socket: string;
   /** Every !includedir the server's option files name, in the order the server reads them. */
   readonly includeDirs: readonly string[];
 }
@@ -32,6 +34,8 @@ export interface HostFacts {
   readonly packageManager: "apt" | "dnf" | "yum" | null;
   readonly mysql: MysqlFacts | null;
   readonly interfaces: readonly Interface[];
+  /** Service names present, among those mmm manages (mariadb, mysql, mysqld, chrony, chronyd). */
+  readonly services: readonly string[];
   readonly node: string | null;
   readonly clock: { readonly offsetMs: number; readonly uncertaintyMs: number };
 }
@@ -50,11 +54,16 @@ for b in mariadbd mysqld; do
   if [ -n "$p" ]; then echo "$p"; "$p" --version 2>/dev/null | head -n 1; break; fi
 done
 echo @@mysqld-running; if pidof mariadbd >/dev/null 2>&1 || pidof mysqld >/dev/null 2>&1; then echo yes; else echo no; fi
+echo @@socket; my_print_defaults --mysqld 2>/dev/null | sed -n 's/^--socket=//p' | tail -n 1
 echo @@mycnf
 for f in /etc/my.cnf /etc/mysql/my.cnf /etc/mysql/mariadb.cnf /etc/mysql/mysql.cnf; do
   [ -r "$f" ] && { echo "## $f"; grep -E '^[[:space:]]*!include' "$f"; }
 done
 echo @@dirs; for d in /etc/mysql/conf.d /etc/mysql/mariadb.conf.d /etc/mysql/mysql.conf.d /etc/my.cnf.d; do [ -d "$d" ] && echo "$d"; done
+echo @@services
+for n in mariadb mysql mysqld chrony chronyd; do
+  if [ -e /etc/init.d/$n ] || [ -e /lib/systemd/system/$n.service ] || [ -e /usr/lib/systemd/system/$n.service ] || [ -e /etc/systemd/system/$n.service ]; then echo $n; fi
+done
 echo @@ip; ip -j addr show 2>/dev/null
 echo @@node; command -v node >/dev/null 2>&1 && node --version
 echo @@end
@@ -179,6 +188,7 @@ export function parseProbe(host: string, output: string, clock: HostFacts["clock
       flavor,
       version,
       running: get("mysqld-running") === "yes",
+      socket: get("socket") || "/run/mysqld/mysqld.sock",
       includeDirs: parseIncludeDirs(get("mycnf"), get("dirs").split("\n").filter(Boolean)),
     };
   }
@@ -193,6 +203,7 @@ export function parseProbe(host: string, output: string, clock: HostFacts["clock
     packageManager: pkg === "apt-get" ? "apt" : pkg === "dnf" ? "dnf" : pkg === "yum" ? "yum" : null,
     mysql,
     interfaces: parseIpAddrJson(get("ip")),
+    services: get("services").split("\n").filter(Boolean),
     node: get("node") || null,
     clock,
   };

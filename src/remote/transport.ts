@@ -1,4 +1,4 @@
-import { Client, utils, type ClientChannel, type ConnectConfig, type AuthenticationType } from "ssh2";
+import ssh2, { type ClientChannel, type ConnectConfig, type AuthenticationType } from "ssh2";
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, existsSync, appendFileSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
@@ -18,6 +18,10 @@ import {
   verifyHostKey,
   type HostKeyVerdict,
 } from "./known-hosts.js";
+
+// ssh2 is CommonJS: its named exports are reachable only through the default export under ESM.
+const { Client, utils } = ssh2;
+type Client = InstanceType<typeof Client>;
 
 export interface ExecResult {
   readonly code: number;

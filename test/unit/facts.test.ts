@@ -18,6 +18,7 @@ describe("facts", () => {
     expect(f.packageManager).toBe("apt");
     expect(f.mysql).toMatchObject({
       binary: "/usr/sbin/mariadbd",
+      socket: "/run/mysqld/mysqld.sock",
       flavor: "mariadb",
       version: "10.11.19",
       includeDirs: ["/etc/mysql/conf.d", "/etc/mysql/mariadb.conf.d"],

@@ -1,0 +1,69 @@
+import mysql from "mysql2/promise";
+import type { Duplex } from "node:stream";
+import { RemoteError } from "../errors.js";
+import { maskSecrets, type Secret } from "../secret.js";
+import type { Transport } from "./transport.js";
+
+/** What a builder in src/sql returns: `display` shows secrets as ***. */
+export interface SqlStatement {
+  readonly sql: string;
+  readonly params?: readonly unknown[];
+  readonly display: string;
+}
+
+export type Row = Record<string, unknown>;
+
+/**
+ * An administrative MySQL session to one host, tunnelled through its SSH connection to the
+ * server's Unix socket: nothing listens on the network for it, and passwords in statements
+ * travel only inside the MySQL protocol.
+ */
+export class MysqlSession {
+  private constructor(
+    readonly host: string,
+    private readonly conn: mysql.Connection,
+    private readonly secrets: readonly Secret[],
+  ) {}
+
+  static async open(transport: Transport, socket: string, secrets: readonly Secret[] = []): Promise<MysqlSession> {
+    const stream: Duplex = await transport.openUnixSocket(socket);
+    try {
+      const conn = await mysql.createConnection({
+        user: "root",
+        stream,
+        // Debian's root@localhost authenticates by unix_socket: the server checks the peer's uid.
+        connectTimeout: 10_000,
+        supportBigNumbers: true,
+        bigNumberStrings: true,
+        dateStrings: true,
+        multipleStatements: false,
+      });
+      return new MysqlSession(transport.host, conn, secrets);
+    } catch (err) {
+      stream.destroy();
+      const e = err as { code?: string; message?: string };
+      throw new RemoteError(transport.host, `cannot log in to MySQL as root through ${socket}: ${e.message ?? String(err)}`, {});
+    }
+  }
+
+  async query(sql: string, params: readonly unknown[] = [], display?: string): Promise<Row[]> {
+    try {
+      const [rows] = await this.conn.query({ sql, values: params as unknown[] });
+      return Array.isArray(rows) ? (rows as Row[]) : [];
+    } catch (err) {
+      const e = err as { code?: string; errno?: number; sqlMessage?: string; message?: string };
+      throw new RemoteError(this.host, `SQL failed: ${maskSecrets(e.sqlMessage ?? e.message ?? String(err), this.secrets)}`, {
+        command: display ?? maskSecrets(sql, this.secrets),
+        ...(e.errno !== undefined ? { exitCode: e.errno } : {}),
+      });
+    }
+  }
+
+  run(statement: SqlStatement): Promise<Row[]> {
+    return this.query(statement.sql, statement.params ?? [], statement.display);
+  }
+
+  async close(): Promise<void> {
+    await this.conn.end().catch(() => this.conn.destroy());
+  }
+}
