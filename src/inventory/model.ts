@@ -61,6 +61,8 @@ export interface ClusterRole {
 export interface Account {
   readonly user: string;
   readonly password: Secret;
+  /** Set when the password came from *_password_env: the variable's name (safe to show). */
+  readonly passwordEnv?: string;
 }
 
 /** Cluster-wide settings: must resolve to the same value on every host. */
@@ -69,6 +71,10 @@ export interface ClusterSettings {
   readonly agent: Account;
   readonly monitor: Account;
   readonly app?: Account & { readonly databases: readonly string[] };
+  /**
+   * mmm_ntp_servers: names of hosts in `hosts` (look up their address), IP addresses or fully
+   * qualified names. Other inventory hosts are already replaced by their address.
+   */
   readonly ntpServers: readonly string[];
   /** false in the lab: chronyd runs with -x and never touches the machine's clock. */
   readonly ntpAdjustClock: boolean;
