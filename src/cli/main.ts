@@ -3,6 +3,7 @@ import { MmmError, ConfigError, RemoteError, errorMessage } from "../errors.js";
 import { inventoryCommand } from "./inventory.js";
 import { factsCommand } from "./facts.js";
 import { labCommand } from "./lab.js";
+import { bootstrapCommand } from "./bootstrap.js";
 import { VERSION } from "../version.js";
 
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addCommand(inventoryCommand());
   program.addCommand(factsCommand());
+  program.addCommand(bootstrapCommand());
   program.addCommand(labCommand());
   return program;
 }

@@ -2,6 +2,7 @@ import { Listr, PRESET_TIMER } from "listr2";
 import type { Inventory, InventoryHost } from "../inventory/model.js";
 import { inventorySecrets } from "../inventory/model.js";
 import type { HostFacts } from "../facts/parse.js";
+import { gatherFacts } from "../facts/gather.js";
 import type { Fleet } from "../remote/fleet.js";
 import { MysqlSession } from "../remote/mysql.js";
 import { errorMessage, RemoteError } from "../errors.js";
@@ -15,7 +16,8 @@ export interface RunOptions {
   readonly inventory: Inventory;
   readonly fleet: Fleet;
   readonly hosts: readonly InventoryHost[];
-  readonly facts: ReadonlyMap<string, HostFacts>;
+  /** Updated in place when a step that refreshes facts changed a host. */
+  readonly facts: Map<string, HostFacts>;
   readonly cluster: ClusterValues;
   readonly steps: readonly Step[];
   readonly check: boolean;
@@ -32,6 +34,8 @@ export interface RunOptions {
 export async function runSteps(opts: RunOptions): Promise<StepOutcome[]> {
   const outcomes: StepOutcome[] = [];
   const failedHosts = new Set<string>();
+  /** Under --check: hosts whose later steps cannot be planned before an earlier change is made. */
+  const pendingHosts = new Map<string, string>();
   const secrets = inventorySecrets(opts.inventory);
 
   const list = new Listr(
@@ -49,8 +53,15 @@ export async function runSteps(opts: RunOptions): Promise<StepOutcome[]> {
                   task.skip(`${host.name}: skipped (an earlier step failed)`);
                   return;
                 }
+                const pending = pendingHosts.get(host.name);
+                if (pending) {
+                  outcomes.push({ step: step.id, host: host.name, status: "skipped", durationMs: 0 });
+                  task.skip(`${host.name}: planned after ${pending} is applied`);
+                  return;
+                }
                 const outcome = await runHostStep(opts, step, host);
                 outcomes.push(outcome);
+                if (outcome.status === "would-change" && step.refreshesFacts) pendingHosts.set(host.name, step.id);
                 if (outcome.status === "failed") {
                   failedHosts.add(host.name);
                   throw new Error(`${host.name}: ${maskSecrets(outcome.error ?? "failed", secrets)}`);
@@ -112,6 +123,7 @@ async function runHostStep(opts: RunOptions, step: Step, host: InventoryHost): P
     if (plan.changes.length === 0) return { step: step.id, host: host.name, status: "unchanged", plan, durationMs: Date.now() - started };
     if (opts.check) return { step: step.id, host: host.name, status: "would-change", plan, durationMs: Date.now() - started };
     await (step.apply ?? applyChanges)(ctx, plan);
+    if (step.refreshesFacts) opts.facts.set(host.name, await gatherFacts(ctx.transport));
     return { step: step.id, host: host.name, status: "changed", plan, durationMs: Date.now() - started };
   } catch (err) {
     return {

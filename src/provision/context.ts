@@ -36,6 +36,8 @@ export interface Step<O = unknown> {
   readonly id: string;
   readonly title: string;
   appliesTo(host: InventoryHost): boolean;
+  /** Facts are gathered again on hosts this step changed (e.g. after installing a package). */
+  readonly refreshesFacts?: boolean;
   observe(ctx: HostContext): Promise<O>;
   plan(observed: O, input: PlanInput): StepPlan;
   apply?(ctx: HostContext, plan: StepPlan): Promise<void>;

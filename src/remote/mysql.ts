@@ -48,7 +48,9 @@ export class MysqlSession {
 
   async query(sql: string, params: readonly unknown[] = [], display?: string): Promise<Row[]> {
     try {
-      const [rows] = await this.conn.query({ sql, values: params as unknown[] });
+      // Without params the text is sent as is: client-side placeholder expansion would misread
+      // a `?` inside a password literal.
+      const [rows] = params.length > 0 ? await this.conn.query({ sql, values: params as unknown[] }) : await this.conn.query(sql);
       return Array.isArray(rows) ? (rows as Row[]) : [];
     } catch (err) {
       const e = err as { code?: string; errno?: number; sqlMessage?: string; message?: string };

@@ -1,0 +1,82 @@
+import { randomBytes } from "node:crypto";
+import type { Inventory, InventoryHost } from "../inventory/model.js";
+import { inventorySecrets } from "../inventory/model.js";
+import type { Fleet } from "../remote/fleet.js";
+import { sh } from "../remote/shell.js";
+import { gatherFacts } from "../facts/gather.js";
+import type { HostFacts } from "../facts/parse.js";
+import { errorMessage } from "../errors.js";
+import { maskSecrets } from "../secret.js";
+import { runSteps } from "./apply.js";
+import type { ClusterValues, Step } from "./context.js";
+import { preflightProblems, vipsToProbe } from "./preflight.js";
+import { recap, type HostRecap, type StepOutcome } from "./report.js";
+import { CLUSTER_KEY_FILE } from "./steps/mmm-config.js";
+
+export interface BootstrapOptions {
+  readonly inventory: Inventory;
+  readonly fleet: Fleet;
+  /** The hosts to change (--limit); facts are gathered from every host, as plans need them. */
+  readonly hosts: readonly InventoryHost[];
+  readonly steps: readonly Step[];
+  readonly check: boolean;
+  readonly renderer: "default" | "simple" | "silent";
+  readonly parallel: number;
+}
+
+export interface BootstrapReport {
+  /** Non-empty: bootstrap stopped before changing anything. */
+  readonly problems: readonly string[];
+  readonly outcomes: readonly StepOutcome[];
+  readonly recap: readonly HostRecap[];
+  readonly facts: ReadonlyMap<string, HostFacts>;
+}
+
+export async function bootstrap(opts: BootstrapOptions): Promise<BootstrapReport> {
+  const inv = opts.inventory;
+  const secrets = inventorySecrets(inv);
+  const settled = await opts.fleet.each(inv.hosts, (_h, t) => gatherFacts(t));
+  const facts = new Map<string, HostFacts>();
+  const unreachable = new Map<string, string>();
+  settled.forEach((s, i) => {
+    const h = inv.hosts[i]!;
+    if (s.ok) facts.set(h.name, s.value);
+    else unreachable.set(h.name, maskSecrets(errorMessage(s.error).replace(/^[^:]+: /, ""), secrets));
+  });
+
+  const vipsAnswering = facts.has(inv.monitor.name) ? await probeVips(opts.fleet, inv, facts) : [];
+  const problems = preflightProblems({ inventory: inv, hosts: inv.hosts, facts, unreachable, vipsAnswering });
+  if (problems.length > 0) return { problems, outcomes: [], recap: [], facts };
+
+  const cluster = await clusterValues(opts.fleet, inv);
+  const outcomes = await runSteps({
+    inventory: inv,
+    fleet: opts.fleet,
+    hosts: opts.hosts,
+    facts,
+    cluster,
+    steps: opts.steps,
+    check: opts.check,
+    renderer: opts.renderer,
+    parallel: opts.parallel,
+  });
+  return { problems: [], outcomes, recap: recap(opts.hosts.map((h) => h.name), outcomes), facts };
+}
+
+/** Pings, from the monitor, the VIPs no inventory host holds: an answer means someone else has it. */
+async function probeVips(fleet: Fleet, inv: Inventory, facts: ReadonlyMap<string, HostFacts>): Promise<string[]> {
+  const vips = vipsToProbe(inv, facts);
+  if (vips.length === 0) return [];
+  const r = await fleet.get(inv.monitor.name).exec(
+    sh`for ip in ${vips}; do ping -c 1 -W 1 "$ip" >/dev/null 2>&1 && echo "$ip" & done; wait`,
+    { check: false },
+  );
+  return r.stdout.split("\n").filter(Boolean).sort();
+}
+
+/** The cluster secret: the monitor's when it has one (so re-runs change nothing), else new. */
+async function clusterValues(fleet: Fleet, inv: Inventory): Promise<ClusterValues> {
+  const current = await fleet.get(inv.monitor.name).readFile(CLUSTER_KEY_FILE);
+  const text = current?.toString("utf8").trim() ?? "";
+  return { clusterSecret: /^[0-9a-f]{64}$/.test(text) ? text : randomBytes(32).toString("hex") };
+}

@@ -1,0 +1,15 @@
+import type { Step } from "../context.js";
+import { serverPackageStep } from "./server-package.js";
+import { hostsStep } from "./hosts.js";
+import { timeStep } from "./time.js";
+import { mycnfStep } from "./mycnf.js";
+import { mmmConfigStep } from "./mmm-config.js";
+
+/** The tutorial's order. */
+export const BOOTSTRAP_STEPS: readonly Step[] = [
+  serverPackageStep,
+  hostsStep,
+  timeStep,
+  mycnfStep,
+  mmmConfigStep,
+] as Step[];
