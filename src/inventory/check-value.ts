@@ -93,21 +93,20 @@ export function checkRoles(node: YNode, path: string, sink: Sink): Checked<reado
     return fail(sink, node, path, `must be a mapping of role name to { hosts, ips, mode }, not ${describeNode(node)}`);
   }
   if (node.entries.length === 0) return fail(sink, node, path, "has no roles: define at least a writer role (mode: exclusive)");
+  // Roles whose shape is broken are left out (and reported); the others still go through the
+  // cross-checks (hosts, VIPs), so one run reports every problem.
   const roles: RoleSpec[] = [];
-  let ok = true;
   for (const e of node.entries) {
     const r = checkRole(e.key, e.keyPos, e.value, joinPath(path, e.key), sink);
-    if (r === INVALID) ok = false;
-    else roles.push(r);
+    if (r !== INVALID) roles.push(r);
   }
-  return ok ? roles : INVALID;
+  return roles;
 }
 
 function checkRole(name: string, pos: Pos, node: YNode, path: string, sink: Sink): Checked<RoleSpec> {
   if (node.kind !== "map") {
     return fail(sink, node, path, `role ${name} must be a mapping with hosts, ips and mode, not ${describeNode(node)}`);
   }
-  const before = sink.length;
   const get = (k: string) => node.entries.find((e) => e.key === k);
   for (const e of node.entries) {
     if (!ROLE_KEYS.includes(e.key)) {
@@ -175,7 +174,7 @@ function checkRole(name: string, pos: Pos, node: YNode, path: string, sink: Sink
       }
     }
   }
-  if (sink.length > before || hosts === INVALID || ips === INVALID || mode === undefined) return INVALID;
+  if (hosts === INVALID || ips === INVALID || mode === undefined) return INVALID;
   return { name, pos, path, hosts, ips, mode, ...(prefer ? { prefer } : {}) };
 }
 

@@ -49,6 +49,8 @@ export function checkInventory(text: string, file: string, env: Env = {}): Inven
   if (yaml.problems.length > 0) return { problems: sortProblems(yaml.problems) };
   const sink: Problem[] = [];
   const tree = buildTree(yaml.root, sink);
+  // Without a mapping at the top there is nothing else to say.
+  if (yaml.root?.kind !== "map") return { problems: sortProblems(sink) };
   const hier = analyseHierarchy(tree, sink);
   const inventory = new Checker(tree, hier, file, env, sink).run();
   const problems = sortProblems(sink);
@@ -228,7 +230,8 @@ class Checker {
     };
     let ok = true;
     for (const spec of MMM_VARS) {
-      if (spec.required && values.get(spec.name) === undefined) {
+      // Set for some hosts only is reported by #clusterVar as a difference between hosts.
+      if (spec.required && this.#members.every((m) => !m.slots.has(spec.name))) {
         ok = false;
         const how =
           spec.type === "secret"
@@ -439,7 +442,8 @@ class Checker {
         this.#report(s.info.pos, s.info.path, `slave ${s.name} needs mmm_master: the master it replicates from (${names.join(" or ") || "none defined"})`);
       } else if (master !== undefined && !names.includes(master)) {
         const known = this.tree.hosts.has(master) ? `${master} is not a master` : `no host ${master} in this inventory`;
-        this.#report(...this.#at(r), `mmm_master: ${known}${didYouMean(master, names)}; masters are ${names.join(", ") || "none"}`);
+        const masters = names.length > 0 ? `masters are ${names.join(", ")}` : "mmm_masters has no hosts yet";
+        this.#report(...this.#at(r), `mmm_master: ${known}${didYouMean(master, names)}; ${masters}`);
       }
     }
   }
@@ -466,6 +470,8 @@ class Checker {
       }
       for (const ip of role.ips) {
         const owner = vipOwner.get(ip.value);
+        // A repeat inside one role is reported where the role is checked.
+        if (owner === role.name) continue;
         if (owner !== undefined) this.#report(ip.pos, ip.path, `VIP ${ip.value} is also in role ${owner}; each VIP belongs to one role`);
         else vipOwner.set(ip.value, role.name);
         const host = addresses.get(ip.value);
@@ -523,6 +529,8 @@ class Checker {
         else this.#report(s.pos, s.path, `${JSON.stringify(s.value)} is not a valid IP address`);
       } else if (s.value.includes(".") && isHostName(s.value)) {
         out.push(s.value);
+      } else if (s.value.includes(".") || /\s/.test(s.value)) {
+        this.#report(s.pos, s.path, `${JSON.stringify(s.value)} is neither an IP address nor a host name`);
       } else {
         this.#report(
           s.pos,
