@@ -86,6 +86,17 @@ echo >> /etc/machine-id
 # A syslog sink, so logger (mysqld_safe, the init scripts) has a /dev/log as on a real host.
 setsid nc.openbsd -lkuU /dev/log >> /var/log/syslog 2>/dev/null < /dev/null &
 
+i=0
+while [ ! -S /dev/log ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+
+# MariaDB first, in the background: Debian's init script mostly sleeps while the server starts,
+# which overlaps with the CPU-bound host key generation below.
+if [ "$kind" = db ]; then
+  install -d -m 755 -o mysql -g root /run/mysqld
+  service mariadb start &
+  mariadb_start=$!
+fi
+
 rm -f /etc/ssh/ssh_host_*
 ssh-keygen -A
 install -d -m 700 /root/.ssh
@@ -97,15 +108,11 @@ install -m 600 -o "$user" -g "$user" /root/.ssh/authorized_keys "/home/$user/.ss
 printf '%s ALL=(ALL) NOPASSWD:ALL\\n' "$user" > "/etc/sudoers.d/$user"
 chmod 440 "/etc/sudoers.d/$user"
 
-i=0
-while [ ! -S /dev/log ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-
 install -d -m 755 /run/sshd
 /usr/sbin/sshd
 
 if [ "$kind" = db ]; then
-  install -d -m 755 -o mysql -g root /run/mysqld
-  service mariadb start
+  wait "$mariadb_start"
 fi
 
 set +x

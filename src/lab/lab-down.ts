@@ -11,6 +11,7 @@ import {
   SWITCH_NETNS,
   hostNetns,
 } from "./constants.js";
+import { withLabLock } from "./lab-lock.js";
 import { findHostInits, processesInNetns, readLabState, verifyHostInit } from "./lab-processes.js";
 import { hostState } from "./lab-state.js";
 import { isAlive, namedNetnsInode, ownMountPoints } from "./proc.js";
@@ -53,6 +54,11 @@ export function mountsUnder(points: readonly string[], dir: string): string[] {
  * datadir template unless `purge`. Safe on a half-made or crashed lab and when nothing exists.
  */
 export async function labDown(opts: DownOptions = {}): Promise<DownReport> {
+  return withLabLock("take the lab down", () => teardownLab(opts));
+}
+
+/** labDown without the lock, for `up` (which holds it) to clear a partial lab. */
+export async function teardownLab(opts: DownOptions = {}): Promise<DownReport> {
   const log = opts.log ?? (() => {});
   const read = readLabState();
   const state = read.kind === "ok" ? read.state : null;

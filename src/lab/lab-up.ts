@@ -24,7 +24,8 @@ import {
 import { ensureDatadirTemplate } from "./datadir-template.js";
 import { FAILED_MARKER, HOST_INIT_SCRIPT, READY_MARKER, hostInitArgv } from "./host-init-script.js";
 import { parseHostKey, renderKnownHosts, renderSshConfig, type HostKey } from "./known-hosts.js";
-import { labDown } from "./lab-down.js";
+import { teardownLab } from "./lab-down.js";
+import { withLabLock } from "./lab-lock.js";
 import { nsenterArgv } from "./lab-exec.js";
 import { findHostInits } from "./lab-processes.js";
 import { renderLabState, type HostState } from "./lab-state.js";
@@ -52,8 +53,12 @@ const elapsed = (t0: number) => (performance.now() - t0) / 1000;
  * (a crash, a killed run, an injected fault) is torn down and the lab is made anew.
  */
 export async function labUp(opts: UpOptions = {}): Promise<UpReport> {
-  const log = opts.log ?? (() => {});
   checkPreflight();
+  return withLabLock("bring the lab up", () => bringUp(opts));
+}
+
+async function bringUp(opts: UpOptions): Promise<UpReport> {
+  const log = opts.log ?? (() => {});
   const t0 = performance.now();
 
   const before = await gatherStatus();
@@ -64,7 +69,7 @@ export async function labUp(opts: UpOptions = {}): Promise<UpReport> {
   if (!isLabAbsent(before) || existsSync(LAB_HOSTS_DIR) || existsSync(LAB_STATE_FILE)) {
     const problems = labProblems(before);
     log(`found a partial lab (${problems.slice(0, 3).join("; ")}${problems.length > 3 ? "; ..." : ""}): removing it first`);
-    await labDown({ log });
+    await teardownLab({ log });
   }
 
   await prepareLabDir(log);

@@ -14,6 +14,7 @@ export const REQUIRED_COMMANDS: Readonly<Record<string, string>> = {
   mountpoint: "util-linux",
   mount: "mount",
   umount: "mount",
+  nc: "netcat-openbsd",
   "nc.openbsd": "netcat-openbsd",
   tini: "tini",
   sshd: "openssh-server",
