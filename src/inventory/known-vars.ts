@@ -226,7 +226,8 @@ export const MMM_VARS: readonly VarSpec[] = [
     doc:
       "Roles and their VIPs: `name: { hosts: [...], ips: [...], mode: exclusive|balanced, prefer: host }`. " +
       "exclusive: exactly one IP, held by one host at a time (the writer); balanced: one or more IPs spread over the hosts (readers). " +
-      "prefer (exclusive only): the host that gets the role when it is healthy.",
+      "prefer (exclusive only): the host that gets the role when it is healthy. " +
+      "Role hosts are masters or slaves; a VIP belongs to one role and is no host's address.",
   },
 ];
 

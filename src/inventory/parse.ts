@@ -11,8 +11,7 @@ import { analyseHierarchy, resolveHostVars, resolveSlots, type Hierarchy, type R
 import { assignServerIds } from "./server-ids.js";
 import { firstOption, type SshArgs } from "./ssh-args.js";
 import { buildTree, type HostInfo, type InventoryTree } from "./structure.js";
-import { toPlain } from "./yaml-tree.js";
-import { readYamlTree } from "./yaml-tree.js";
+import { readYamlTree, toPlain } from "./yaml-tree.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -102,7 +101,9 @@ class Checker {
     const serverIds = this.#serverIds();
     this.#checkPeers(masters);
     this.#checkSlaves(slaves, masters);
-    const roles = this.#roles(ssh, settings?.clusterPrefix);
+    // Not settings.clusterPrefix: a missing password must not hide the VIP checks.
+    const prefix = this.#valueOrDefault(this.#members[0]!, "mmm_cluster_prefix") as number;
+    const roles = this.#roles(ssh, prefix);
     const ntpServers = this.#ntpServers();
 
     if (this.sink.length > 0 || !settings || !roles || !ntpServers || monitor.length !== 1) return undefined;
@@ -266,7 +267,8 @@ class Checker {
     const app = appUser && appUser !== INVALID && appPassword ? account("mmm_app") : undefined;
     const databases = val("mmm_app_databases");
     if (!replication || !agent || !monitor || (appUser && !app) || !ok) return undefined;
-    const list = (v: unknown): string[] => (v as Located[]).map((l) => (typeof l === "string" ? l : l.value));
+    // Set: checked Located entries; unset: the table's default, plain strings.
+    const list = (v: unknown): string[] => (v as (Located | string)[]).map((l) => (typeof l === "string" ? l : l.value));
     return {
       replication,
       agent,
@@ -450,7 +452,7 @@ class Checker {
 
   // ---- roles and VIPs -----------------------------------------------------------------------
 
-  #roles(ssh: ReadonlyMap<string, SshTarget>, prefix: number | undefined): ClusterRole[] | undefined {
+  #roles(ssh: ReadonlyMap<string, SshTarget>, prefix: number): ClusterRole[] | undefined {
     const first = this.#members[0]!;
     const r = first.slots.get("mmm_roles");
     if (!r || r.def.value === INVALID) return undefined;
@@ -476,7 +478,7 @@ class Checker {
         else vipOwner.set(ip.value, role.name);
         const host = addresses.get(ip.value);
         if (host !== undefined) this.#report(ip.pos, ip.path, `VIP ${ip.value} is ${host}'s own address; a VIP must be an unused address`);
-        if (prefix !== undefined) this.#checkSubnet(role, ip, ssh, prefix);
+        this.#checkSubnet(role, ip, ssh, prefix);
       }
     }
     return specs.map((s) => ({

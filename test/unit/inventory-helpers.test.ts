@@ -5,6 +5,7 @@ import { CONNECTION_VARS, MMM_KEYS, MMM_VARS, slotOf } from "../../src/inventory
 import { assignServerIds, type ServerIdRequest } from "../../src/inventory/server-ids.js";
 import { firstOption, parseSshArgs, splitShellWords, type SshArgs } from "../../src/inventory/ssh-args.js";
 import { readYamlTree, toPlain } from "../../src/inventory/yaml-tree.js";
+import { inventoryReference } from "../../src/inventory/reference.js";
 
 describe("splitShellWords", () => {
   it.each([
@@ -155,5 +156,15 @@ describe("readYamlTree", () => {
     const x = vars?.value.kind === "map" ? vars.value.entries[0]! : undefined;
     expect(x?.keyPos).toEqual({ line: 3, col: 5 });
     expect(x?.value.kind === "seq" && x.value.items[1]!.pos).toEqual({ line: 3, col: 12 });
+  });
+});
+
+describe("inventoryReference", () => {
+  it("documents every variable of the table", () => {
+    const text = inventoryReference();
+    for (const v of MMM_VARS) expect(text).toContain(`\`${v.name}\``);
+    for (const v of CONNECTION_VARS) expect(text).toContain(`| \`${v.name}\` |`);
+    expect(text).toContain("| `mmm_mysql_port` | host (databases) | `3306` |");
+    expect(text).toContain("| `mmm_replication_password` or `mmm_replication_password_env` | cluster | **required** |");
   });
 });

@@ -63,6 +63,15 @@ describe("problems", () => {
     ]);
   });
 
+  it("a missing password does not hide the VIP checks", () => {
+    const text = base.replace("    mmm_monitor_password: m\n", "").replace("ips: [10.0.0.100]", "ips: [10.9.0.100]");
+    const r = checkInventory(text, "x.yml", env);
+    expect(r.problems.map((p) => p.message)).toEqual([
+      "mmm_monitor_password is not set: add mmm_monitor_password_env: ENV_NAME (or mmm_monitor_password) to all.vars",
+      "VIP 10.9.0.100 is outside db1's network 10.0.0.0/24 (10.0.0.2, mmm_cluster_prefix 24)",
+    ]);
+  });
+
   it("say '1 problem' in the singular", () => {
     expect(() => parseInventory(base.replace("mmm_agent_password: a", "mmm_agent_password: ''"), "x.yml", env)).toThrow("x.yml: 1 problem");
   });
