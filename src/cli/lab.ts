@@ -10,9 +10,10 @@ import { checkPreflight } from "../lab/preflight.js";
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 export function labCommand(): Command {
-  const lab = new Command("lab").description(
-    `the local lab: ${LAB_HOST_NAMES.join(", ")} as network namespaces with their own root, sshd and MariaDB (needs root)`,
-  );
+  const lab = new Command("lab")
+    .description(`the local lab: ${LAB_HOST_NAMES.join(", ")} as network namespaces with their own root, sshd and MariaDB (needs root)`)
+    // Needed by exec's passThroughOptions: options after the host belong to the command.
+    .enablePositionalOptions();
 
   lab
     .command("up")
@@ -49,6 +50,10 @@ export function labCommand(): Command {
     .description(`run a command inside a host as root, e.g. \`mmm lab exec db1 -- mariadb -e 'select 1'\` (or: ssh -F ${LAB_SSH_CONFIG} db1)`)
     .argument("<host>", LAB_HOST_NAMES.join("|"))
     .argument("<command...>", "the command and its arguments (after --)")
+    // The root program does not use positional options, so the command's own options reach
+    // exec as "unknown" ones; `--` is still the safe form (mmm's own -h/-V would be taken).
+    .passThroughOptions()
+    .allowUnknownOption()
     .action(async (host: string, command: string[]) => {
       checkPreflight();
       labHost(host);

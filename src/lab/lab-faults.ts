@@ -1,6 +1,6 @@
 import { ConfigError, RemoteError } from "../errors.js";
 import { SWITCH_NETNS, bridgePort } from "./constants.js";
-import { labExec, labHost } from "./lab-exec.js";
+import { hostInitPid, labExec, labHost } from "./lab-exec.js";
 import { runChecked, showArgv } from "./run.js";
 
 /**
@@ -79,7 +79,7 @@ export async function labMysqld(host: string, action: MysqldAction): Promise<str
 
 /** Pulls or plugs the host's cable: its port on the switch goes down/up; the host keeps its addresses. */
 export async function labNet(host: string, action: NetAction): Promise<string> {
-  labHost(host);
+  hostInitPid(host);
   const state = action === "cut" ? "down" : "up";
   await runChecked(host, ["ip", "-n", SWITCH_NETNS, "link", "set", bridgePort(host), state]);
   return `${host}: network ${action === "cut" ? "cut" : "restored"}`;
