@@ -9,7 +9,7 @@ APT_PACKAGES=(
   openssh-server openssh-client   # each lab host runs its own sshd
   iproute2 arping chrony          # VIPs, gratuitous ARP, time
   netcat-openbsd                  # the lab's ProxyCommand into its namespace
-  tini sudo procps psmisc util-linux patch
+  tini sudo procps psmisc util-linux patch iputils-ping
   ansible-core                    # ansible-inventory proves our inventories are valid Ansible
 )
 

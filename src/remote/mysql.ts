@@ -3,6 +3,9 @@ import type { Duplex } from "node:stream";
 import { RemoteError } from "../errors.js";
 import { maskSecrets, type Secret } from "../secret.js";
 import type { Transport } from "./transport.js";
+import { parseServerVersion } from "../sql/flavor.js";
+import { isNoBackslashEscapes, resolveDialect, type Dialect } from "../sql/dialect.js";
+import { SELECT_SERVER_IDENTITY } from "../sql/statements.js";
 
 /** What a builder in src/sql returns: `display` shows secrets as ***. */
 export interface SqlStatement {
@@ -19,6 +22,10 @@ export type Row = Record<string, unknown>;
  * travel only inside the MySQL protocol.
  */
 export class MysqlSession {
+  /** Set by open(): the server's flavor and version, and this session's sql_mode. */
+  dialect!: Dialect;
+  serverId!: number;
+
   private constructor(
     readonly host: string,
     private readonly conn: mysql.Connection,
@@ -37,8 +44,15 @@ export class MysqlSession {
         bigNumberStrings: true,
         dateStrings: true,
         multipleStatements: false,
+        // Passwords are literals in the SQL text (the grammar allows no placeholder there).
+        charset: "utf8mb4",
       });
-      return new MysqlSession(transport.host, conn, secrets);
+      const session = new MysqlSession(transport.host, conn, secrets);
+      const [row] = await session.run(SELECT_SERVER_IDENTITY);
+      const version = parseServerVersion(String(row?.version), String(row?.version_comment ?? ""));
+      session.dialect = resolveDialect(version, { noBackslashEscapes: isNoBackslashEscapes(String(row?.sql_mode ?? "")) });
+      session.serverId = Number(row?.server_id);
+      return session;
     } catch (err) {
       stream.destroy();
       const e = err as { code?: string; message?: string };
@@ -48,9 +62,10 @@ export class MysqlSession {
 
   async query(sql: string, params: readonly unknown[] = [], display?: string): Promise<Row[]> {
     try {
-      // Without params the text is sent as is: client-side placeholder expansion would misread
-      // a `?` inside a password literal.
-      const [rows] = params.length > 0 ? await this.conn.query({ sql, values: params as unknown[] }) : await this.conn.query(sql);
+      // Without params the text is sent as is (client-side placeholder expansion would misread a
+      // `?` inside a password literal); with params, as a prepared statement, because mysql2's
+      // client-side escaping assumes backslash escapes and breaks under NO_BACKSLASH_ESCAPES.
+      const [rows] = params.length > 0 ? await this.conn.execute(sql, params as never) : await this.conn.query(sql);
       return Array.isArray(rows) ? (rows as Row[]) : [];
     } catch (err) {
       const e = err as { code?: string; errno?: number; sqlMessage?: string; message?: string };
