@@ -99,6 +99,9 @@ fi
 
 rm -f /etc/ssh/ssh_host_*
 ssh-keygen -A
+# A bare host's root has Debian's own shell startup files, not the machine's (whose .bashrc,
+# sourced by bash for every ssh command, may run anything: here it ran pyenv, 0.5 s a command).
+for f in bashrc profile; do cp /usr/share/base-files/dot.$f /root/.$f 2>/dev/null || rm -f /root/.$f; done
 install -d -m 700 /root/.ssh
 printf '%s\\n' "$pub" > /root/.ssh/authorized_keys
 chmod 600 /root/.ssh/authorized_keys

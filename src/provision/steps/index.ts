@@ -4,6 +4,8 @@ import { hostsStep } from "./hosts.js";
 import { timeStep } from "./time.js";
 import { mycnfStep } from "./mycnf.js";
 import { mmmConfigStep } from "./mmm-config.js";
+import { accountsStep } from "./accounts.js";
+import { replicateMastersStep, replicateSlavesStep } from "./replication.js";
 
 /** The tutorial's order. */
 export const BOOTSTRAP_STEPS: readonly Step[] = [
@@ -11,5 +13,8 @@ export const BOOTSTRAP_STEPS: readonly Step[] = [
   hostsStep,
   timeStep,
   mycnfStep,
+  accountsStep,
+  replicateMastersStep,
+  replicateSlavesStep,
   mmmConfigStep,
 ] as Step[];
