@@ -83,7 +83,10 @@ export async function runSteps(opts: RunOptions): Promise<StepOutcome[]> {
     } as never,
   );
   await list.run().catch(() => undefined);
-  return outcomes;
+  // Hosts finish in any order; reports read in the tutorial's order: step by step, host by host.
+  const stepIndex = (id: string) => opts.steps.findIndex((s) => s.id === id);
+  const hostIndex = (name: string) => opts.hosts.findIndex((h) => h.name === name);
+  return outcomes.sort((a, b) => stepIndex(a.step) - stepIndex(b.step) || hostIndex(a.host) - hostIndex(b.host));
 }
 
 function describe(o: StepOutcome, secrets: ReturnType<typeof inventorySecrets>): string {

@@ -68,7 +68,7 @@ async function probeVips(fleet: Fleet, inv: Inventory, facts: ReadonlyMap<string
   const vips = vipsToProbe(inv, facts);
   if (vips.length === 0) return [];
   const r = await fleet.get(inv.monitor.name).exec(
-    sh`for ip in ${vips}; do ping -c 1 -W 1 "$ip" >/dev/null 2>&1 && echo "$ip" & done; wait`,
+    sh`for ip in ${vips}; do ping -c 1 -W 0.5 "$ip" >/dev/null 2>&1 && echo "$ip" & done; wait`,
     { check: false },
   );
   return r.stdout.split("\n").filter(Boolean).sort();
