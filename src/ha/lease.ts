@@ -1,0 +1,112 @@
+import type { HaConfig } from "./config.js";
+import type { MonitorState } from "./state.js";
+
+/**
+ * The lease: why an isolated writer cannot stay writable (issue 4, point 2; Patroni's
+ * "a leader that loses its source of truth demotes itself").
+ *
+ * Agent side: an agent may hold VIPs and keep mysqld writable only while its lease runs. Each
+ * renewal from the monitor carries the monitor's send time; the agent refuses one that is more
+ * than maxMessageAge away from its own clock (stale, replayed or reordered) and otherwise runs
+ * the lease until receipt + lease. When it runs out the agent drops every VIP, sets read_only and
+ * kills client connections by itself. A starting agent holds nothing until its first renewal.
+ *
+ * Monitor side: for a renewal sent at S, the agent accepted it by S + maxMessageAge + skew at the
+ * latest and has dropped everything by then + lease + one agent tick. So once
+ * now ≥ S + lease + grace (grace = maxMessageAge + maxClockSkew + agentTick) for the last renewal
+ * that may have reached it, a host holds nothing — even if the monitor never hears from it again.
+ */
+
+/** The time by which `host` has certainly dropped its VIPs and write access; null if never leased. */
+export function leaseBound(state: MonitorState, host: string, config: HaConfig): number | null {
+  const sent = state.leases[host];
+  return sent === undefined ? null : sent + config.leaseMs + config.leaseGraceMs;
+}
+
+export function isLeaseExpired(state: MonitorState, host: string, now: number, config: HaConfig): boolean {
+  const bound = leaseBound(state, host, config);
+  return bound === null || now >= bound;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The agent's lease, as a pure state machine.
+
+export interface AgentLeaseState {
+  /** When the lease runs out (agent clock); null: no lease. */
+  readonly expiresAt: number | null;
+  /** Monitor send time of the last accepted renewal (older ones are refused). */
+  readonly lastSentAt: number | null;
+  /** Agent time the last renewal was accepted. */
+  readonly renewedAt: number | null;
+}
+
+export type AgentLeaseEvent =
+  /** The agent process started: whatever the host holds was granted to a previous life. */
+  | { readonly kind: "start" }
+  /** An authenticated renewal from the monitor. */
+  | { readonly kind: "renew"; readonly sentAt: number; readonly leaseMs: number }
+  /** Periodic check (every agentTickMs). */
+  | { readonly kind: "tick" };
+
+export type AgentLeaseAction =
+  | { readonly kind: "drop-vips" }
+  | { readonly kind: "set-read-only" }
+  | { readonly kind: "kill-clients" };
+
+export interface AgentLeaseStep {
+  readonly state: AgentLeaseState;
+  readonly actions: readonly AgentLeaseAction[];
+  /** One sentence for the agent's log; null when nothing happened worth a line. */
+  readonly reason: string | null;
+}
+
+export const NO_LEASE: AgentLeaseState = { expiresAt: null, lastSentAt: null, renewedAt: null };
+
+export interface AgentLeaseOptions {
+  readonly maxMessageAgeMs: number;
+}
+
+export function agentLeaseStep(
+  state: AgentLeaseState,
+  event: AgentLeaseEvent,
+  now: number,
+  options: AgentLeaseOptions,
+): AgentLeaseStep {
+  switch (event.kind) {
+    case "start":
+      return {
+        state: NO_LEASE,
+        actions: [{ kind: "drop-vips" }, { kind: "set-read-only" }],
+        reason: "agent started without a lease: dropping VIPs and setting read_only until the monitor renews it",
+      };
+    case "renew": {
+      const age = now - event.sentAt;
+      if (Math.abs(age) > options.maxMessageAgeMs) {
+        return {
+          state,
+          actions: [],
+          reason: `refusing a lease renewal sent ${(age / 1000).toFixed(1)} s ago (more than ${options.maxMessageAgeMs / 1000} s apart from this host's clock)`,
+        };
+      }
+      if (state.lastSentAt !== null && event.sentAt <= state.lastSentAt) {
+        return { state, actions: [], reason: "refusing a lease renewal older than the last one accepted" };
+      }
+      return { state: { expiresAt: now + event.leaseMs, lastSentAt: event.sentAt, renewedAt: now }, actions: [], reason: null };
+    }
+    case "tick": {
+      if (state.expiresAt === null || now < state.expiresAt) return { state, actions: [], reason: null };
+      const silent = state.renewedAt === null ? "" : ` for ${((now - state.renewedAt) / 1000).toFixed(1)} s`;
+      const lease = state.renewedAt === null ? "" : ` (lease ${(state.expiresAt - state.renewedAt) / 1000} s)`;
+      return {
+        state: { ...state, expiresAt: null },
+        actions: [{ kind: "drop-vips" }, { kind: "set-read-only" }, { kind: "kill-clients" }],
+        reason: `no lease renewal from the monitor${silent}${lease}: dropping VIPs, setting read_only and killing client connections`,
+      };
+    }
+  }
+}
+
+/** Whether the agent may add a VIP or make mysqld writable now. */
+export function agentMayHoldRoles(state: AgentLeaseState, now: number): boolean {
+  return state.expiresAt !== null && now < state.expiresAt;
+}
