@@ -1,7 +1,7 @@
 import { checkStatus, describeFailure, formatSeconds } from "./checks.js";
 import { roleOfIp, writerRole, type HaConfig, type HaRole } from "./config.js";
 import { simpleGtidOps, type GtidOps } from "./gtid.js";
-import { describeDown, stepHostStates } from "./host-states.js";
+import { describeDown, isPingFailing, stepHostStates } from "./host-states.js";
 import { isLeaseExpired, leaseBound } from "./lease.js";
 import { assignOrphans, balanceRoles, clearHostRoles, electHost, holderOf, rolesOfHost, setHolder } from "./roles.js";
 import type { HostRecord, MonitorState, RoleAssignment, TransitionCause, WriterTransition } from "./state.js";
@@ -402,7 +402,7 @@ function analyze(c: Cycle): Situation {
   if (c.transition !== null) return analyzeTransition(c);
   if (c.writerLost !== null) {
     if (c.electWriter([c.writerLost]) === null) return "BothMastersDown";
-    return c.ok(c.writerLost, "ping") ? "WriterDead" : "WriterUnreachable";
+    return isPingFailing(c.snap.checks, c.writerLost) ? "WriterUnreachable" : "WriterDead";
   }
   if (c.writerHolder() === null) {
     if (c.electWriter([]) !== null) return "NoWriter";

@@ -264,8 +264,17 @@ function lastCheckChange(checks: ChecksState, host: string): number {
   return Math.max(...CHECK_NAMES.map((c) => checkStatus(checks, host, c)?.lastChange ?? 0));
 }
 
-/** Why a host counts as down: the failing one of ping and mysql. */
+/** Why a host counts as down: ping and mysql, each if failing (counted or still within trap_period). */
 export function describeDown(checks: ChecksState, host: string, now: number): string {
-  const pingOk = checkStatus(checks, host, "ping")?.ok === true;
-  return describeFailure(checks, host, pingOk ? "mysql" : "ping", now);
+  const failing = (["ping", "mysql"] as const).filter((c) => {
+    const s = checkStatus(checks, host, c);
+    return s === undefined || !s.ok || s.failingSince !== null;
+  });
+  return (failing.length > 0 ? failing : (["mysql"] as const)).map((c) => describeFailure(checks, host, c, now)).join(", ");
+}
+
+/** The host does not answer ping, or has started not to (within trap_period): a network problem, not mysqld's. */
+export function isPingFailing(checks: ChecksState, host: string): boolean {
+  const s = checkStatus(checks, host, "ping");
+  return s === undefined || !s.ok || s.failingSince !== null;
 }

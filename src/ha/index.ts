@@ -54,7 +54,7 @@ export * from "./gtid.js";
 export * from "./state.js";
 export * from "./lease.js";
 export * from "./roles.js";
-export { stepHostStates, describeDown, type HostStepInput, type HostStepOutput, type HostChange } from "./host-states.js";
+export { stepHostStates, describeDown, isPingFailing, type HostStepInput, type HostStepOutput, type HostChange } from "./host-states.js";
 export { decide, analyzeWriterMove, DEFAULT_DEPS, type DecideDeps } from "./decide.js";
 export { explain } from "./explain.js";
 export { formatShow, formatChecks, formatMmmTime, type FormatOptions, type TimeZone } from "./format.js";

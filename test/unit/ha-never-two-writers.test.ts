@@ -1,0 +1,407 @@
+/**
+ * "Never two writers, never one VIP on two hosts" over many generated histories.
+ *
+ * A small simulated world runs the real core end to end: per host a mysqld (read_only, GTID
+ * counts per origin, a replication source, a relay log that a LOCK TABLES can block), a network
+ * link that can be cut, an agent whose command channel can fail and which enforces its lease with
+ * agentLeaseStep (modelled as surviving agent crashes: VIP lifetimes / a watchdog, see the
+ * report), and clients writing to every host that accepts writes. The monitor loop is the real
+ * one: raw check results → evaluateChecks → snapshot → (random control command) → decide →
+ * actions executed in order against the world → recordLeaseSent.
+ *
+ * Random events: mysqld kill/start, network cut/restore, agent channel loss, agent restart,
+ * observation timeouts, renewals delayed up to maxMessageAge, clock skew, LOCK TABLES on a
+ * replica, resync of a broken host, monitor restart with and without its status file, the
+ * monitor losing its own network, and commands (move_role [--force], set_online/offline, modes).
+ * Time steps from 0.1 s to 6 s, so leases expire at every phase of a move.
+ *
+ * After every event, every agent tick and every single action: at most one host accepts writes
+ * and no VIP is configured on two hosts. Failing runs print their seed and the last steps.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  CHECK_NAMES,
+  EMPTY_CHECKS,
+  NO_LEASE,
+  agentLeaseStep,
+  agentMayHoldRoles,
+  decide,
+  evaluateChecks,
+  haConfigFromMmm,
+  initialMonitorState,
+  parseControlCommand,
+  recordLeaseSent,
+  runControlCommand,
+  type Action,
+  type AgentLeaseState,
+  type ChecksState,
+  type HaConfig,
+  type HostObservation,
+  type MonitorState,
+  type RawCheckResult,
+} from "../../src/ha/index.js";
+import { RECOMMENDED_CHECKS, parseMmmConfig } from "../../src/mmm-config/index.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const DIR = join(import.meta.dirname, "../fixtures/mmm-config/tutorial");
+const mmm = parseMmmConfig(readFileSync(join(DIR, "mmm_mon.conf"), "utf8"), "mmm_mon.conf", (n) => readFileSync(join(DIR, n), "utf8"));
+const CONFIG: HaConfig = {
+  ...haConfigFromMmm({ ...mmm, checks: RECOMMENDED_CHECKS }),
+  autoSetOnlineMs: 5000,
+  maxCatchupWaitMs: 4000,
+  flapDurationMs: 30_000,
+};
+const NAMES = CONFIG.hosts.map((h) => h.name);
+const UUID = (h: string) => `00000000-0000-0000-0000-0000000000${NAMES.indexOf(h) + 1}`.slice(-36).padStart(36, "0");
+
+interface Host {
+  name: string;
+  mysqld: boolean;
+  net: boolean;
+  agentChannel: boolean;
+  readOnly: boolean;
+  vips: Set<string>;
+  lease: AgentLeaseState;
+  skew: number;
+  executed: Record<string, number>;
+  relay: Record<string, number>;
+  source: string | null;
+  locked: boolean;
+  bootAt: number;
+}
+
+class World {
+  readonly hosts = new Map<string, Host>();
+  log: string[] = [];
+  writesAccepted = 0;
+  constructor(readonly rnd: () => number) {
+    for (const hc of CONFIG.hosts) {
+      this.hosts.set(hc.name, {
+        name: hc.name,
+        mysqld: true,
+        net: true,
+        agentChannel: true,
+        readOnly: true,
+        vips: new Set(),
+        lease: NO_LEASE,
+        skew: Math.round((rnd() - 0.5) * 2 * 400),
+        executed: {},
+        relay: {},
+        source: hc.mode === "master" ? (hc.peer ?? null) : "db1",
+        locked: false,
+        bootAt: 0,
+      });
+    }
+  }
+  h(name: string): Host {
+    return this.hosts.get(name)!;
+  }
+  reachable(h: Host): boolean {
+    return h.net && h.agentChannel;
+  }
+  writable(h: Host): boolean {
+    return h.mysqld && !h.readOnly;
+  }
+  assertSafe(now: number, what: string): void {
+    const writers = [...this.hosts.values()].filter((h) => this.writable(h)).map((h) => h.name);
+    if (writers.length > 1) throw new Error(`t=${now}: two writable hosts ${writers.join(", ")} after ${what}`);
+    const owners = new Map<string, string[]>();
+    for (const h of this.hosts.values()) for (const ip of h.vips) owners.set(ip, [...(owners.get(ip) ?? []), h.name]);
+    for (const [ip, hs] of owners) if (hs.length > 1) throw new Error(`t=${now}: VIP ${ip} on ${hs.join(", ")} after ${what}`);
+  }
+  gtid(set: Record<string, number>): string {
+    return Object.keys(set)
+      .sort()
+      .filter((o) => set[o]! > 0)
+      .map((o) => `${UUID(o)}:1-${set[o]}`)
+      .join(",");
+  }
+  /** The agent's own lease check, at its worst: one agent tick after expiry. */
+  tickAgents(now: number): void {
+    for (const h of this.hosts.values()) {
+      if (h.lease.expiresAt === null || now < h.lease.expiresAt + 100) continue;
+      const r = agentLeaseStep(h.lease, { kind: "tick" }, h.lease.expiresAt + 100, { maxMessageAgeMs: CONFIG.maxMessageAgeMs });
+      h.lease = r.state;
+      for (const a of r.actions) this.agentAct(h, a.kind);
+      this.assertSafe(now, `lease expiry on ${h.name}`);
+    }
+  }
+  agentAct(h: Host, kind: "drop-vips" | "set-read-only" | "kill-clients"): void {
+    if (kind === "drop-vips") h.vips.clear();
+    if (kind === "set-read-only") h.readOnly = true;
+  }
+  restartAgent(h: Host, now: number): void {
+    const r = agentLeaseStep(h.lease, { kind: "start" }, now + h.skew, { maxMessageAgeMs: CONFIG.maxMessageAgeMs });
+    h.lease = r.state;
+    for (const a of r.actions) this.agentAct(h, a.kind);
+  }
+  /** Executes one action; returns whether a renewal may have reached the agent. */
+  execute(a: Action, now: number): boolean {
+    if (a.kind === "alert" || a.kind === "wait-catchup") return false;
+    const h = this.h(a.host);
+    if (!this.reachable(h)) return a.kind === "renew-lease" && this.rnd() < 0.3; // sent, outcome unknown
+    const agentNow = now + h.skew;
+    switch (a.kind) {
+      case "renew-lease": {
+        const delay = Math.floor(this.rnd() * (CONFIG.maxMessageAgeMs - Math.max(0, h.skew)));
+        // Applied at once with the expiry it gets on receipt (later is never less safe here).
+        const r = agentLeaseStep(h.lease, { kind: "renew", sentAt: now, leaseMs: a.leaseMs }, agentNow + delay, { maxMessageAgeMs: CONFIG.maxMessageAgeMs });
+        h.lease = r.state.expiresAt !== null ? { ...r.state, expiresAt: r.state.expiresAt - h.skew } : r.state;
+        return true;
+      }
+      case "fence":
+        for (const ip of a.ips) h.vips.delete(ip);
+        h.readOnly = true;
+        return false;
+      case "set-read-only":
+        h.readOnly = true;
+        return false;
+      case "set-writable":
+        if (h.mysqld && agentMayHoldRoles(h.lease, now)) h.readOnly = false;
+        return false;
+      case "add-vip":
+        if (agentMayHoldRoles(h.lease, now)) h.vips.add(a.ip);
+        return false;
+      case "remove-vip":
+        h.vips.delete(a.ip);
+        return false;
+      case "repoint-replica":
+        h.source = a.source;
+        return false;
+      case "kill-host":
+        h.mysqld = false;
+        h.vips.clear();
+        h.lease = NO_LEASE;
+        return false;
+      case "announce-vip":
+        return false;
+    }
+  }
+  /** Clients write where writes are accepted; replication copies and applies. */
+  flow(): void {
+    for (const h of this.hosts.values()) {
+      if (this.writable(h) && h.net) {
+        h.executed[h.name] = (h.executed[h.name] ?? 0) + 1;
+        this.writesAccepted++;
+      }
+    }
+    for (const h of this.hosts.values()) {
+      const s = h.source !== null ? this.h(h.source) : null;
+      if (!h.mysqld || !h.net) continue;
+      if (s && s.mysqld && s.net) for (const [o, n] of Object.entries(s.executed)) h.relay[o] = Math.max(h.relay[o] ?? 0, n);
+      if (!h.locked) for (const [o, n] of Object.entries(h.relay)) h.executed[o] = Math.max(h.executed[o] ?? 0, n);
+    }
+  }
+  ioRunning(h: Host): boolean {
+    const s = h.source !== null ? this.h(h.source) : null;
+    return s !== null && s.mysqld && s.net && h.net;
+  }
+  checkResults(now: number): RawCheckResult[] {
+    const out: RawCheckResult[] = [];
+    for (const h of this.hosts.values()) {
+      const res = (check: (typeof CHECK_NAMES)[number], ok: boolean, cause: string, backlog?: number): RawCheckResult => ({
+        host: h.name,
+        check,
+        at: now,
+        outcome: ok ? "ok" : "error",
+        message: ok ? "OK" : `ERROR: ${cause}`,
+        cause,
+        ...(backlog !== undefined ? { backlog } : {}),
+      });
+      out.push(res("ping", h.net, "no answer"));
+      out.push(res("mysql", h.net && h.mysqld, "connection refused"));
+      const up = h.net && h.mysqld;
+      out.push(res("rep_threads", up && this.ioRunning(h), "Replication is broken"));
+      const lag = h.locked ? 120 : 0;
+      out.push(up ? res("rep_backlog", true, "", lag) : res("rep_backlog", false, "connect error"));
+    }
+    return out;
+  }
+  observe(now: number, glitch: number): Record<string, HostObservation> {
+    const out: Record<string, HostObservation> = {};
+    for (const h of this.hosts.values()) {
+      const agentOk = this.reachable(h) && this.rnd() >= glitch;
+      const mysqlOk = h.net && h.mysqld && this.rnd() >= glitch;
+      const s = h.source;
+      out[h.name] = {
+        agent: agentOk ? { vips: [...h.vips], writable: h.mysqld ? !h.readOnly : null, uptime: Math.floor((now - h.bootAt) / 1000) } : null,
+        mysql: mysqlOk
+          ? {
+              readOnly: h.readOnly,
+              gtidExecuted: this.gtid(h.executed),
+              replication:
+                s === null
+                  ? null
+                  : {
+                      source: s,
+                      ioRunning: this.ioRunning(h),
+                      sqlRunning: !h.locked,
+                      secondsBehind: h.locked ? 120 : 0,
+                      retrievedGtid: this.gtid({ ...h.executed, ...Object.fromEntries(Object.entries(h.relay).map(([o, n]) => [o, Math.max(n, h.executed[o] ?? 0)])) }),
+                      usingGtid: true,
+                    },
+            }
+          : null,
+      };
+    }
+    return out;
+  }
+}
+
+interface RunStats {
+  promotions: number;
+  writes: number;
+  codes: Set<string>;
+}
+
+function runHistory(seed: number, steps: number): RunStats {
+  const rnd = mulberry32(seed);
+  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const world = new World(rnd);
+  let now = 1_700_000_000_000;
+  let state: MonitorState = initialMonitorState(CONFIG, now, { hostState: rnd() < 0.5 ? "ONLINE" : "AWAITING_RECOVERY" });
+  let checks: ChecksState = EMPTY_CHECKS;
+  let monitorNet = true;
+  const stats: RunStats = { promotions: 0, writes: 0, codes: new Set() };
+  let lastWriter: string | null = null;
+  for (const h of world.hosts.values()) world.restartAgent(h, now);
+
+  try {
+    for (let i = 0; i < steps; i++) step(i);
+  } catch (err) {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- last cycles ---\n${world.log.slice(-40).join("\n")}`);
+  }
+  stats.writes = world.writesAccepted;
+  return stats;
+
+  function step(_i: number): void {
+    const dt = rnd() < 0.1 ? 2000 + Math.floor(rnd() * 4000) : 100 + Math.floor(rnd() * 1400);
+    now += dt;
+    const events: string[] = [];
+    const hosts = [...world.hosts.values()];
+    // failures, now and then
+    if (rnd() < 0.08) {
+      const h = pick(hosts);
+      const r = rnd();
+      if (r < 0.3) [h.mysqld, events[0]] = [false, `kill mysqld ${h.name}`];
+      else if (r < 0.55) [h.net, events[0]] = [false, `cut ${h.name}`];
+      else if (r < 0.7) [h.agentChannel, events[0]] = [false, `agent channel ${h.name} down`];
+      else if (r < 0.8) {
+        world.restartAgent(h, now);
+        events[0] = `agent restart ${h.name}`;
+      } else if (r < 0.9) [h.locked, events[0]] = [true, `LOCK TABLES on ${h.name}`];
+      else if (r < 0.95) {
+        checks = EMPTY_CHECKS;
+        events[0] = "monitor restart with status";
+      } else if (r < 0.97) {
+        state = initialMonitorState(CONFIG, now);
+        checks = EMPTY_CHECKS;
+        events[0] = "monitor restart without status";
+      } else [monitorNet, events[0]] = [false, "monitor network down"];
+    }
+    // recoveries, more often
+    for (const h of hosts) {
+      if (!h.mysqld && rnd() < 0.15) [h.mysqld, h.readOnly] = [true, true], events.push(`start mysqld ${h.name}`);
+      if (!h.net && rnd() < 0.15) [h.net] = [true], events.push(`restore ${h.name}`);
+      if (!h.agentChannel && rnd() < 0.2) [h.agentChannel] = [true], events.push(`agent channel ${h.name} up`);
+      if (h.locked && rnd() < 0.1) [h.locked] = [false], events.push(`UNLOCK TABLES on ${h.name}`);
+      if (state.hosts[h.name]?.errant && rnd() < 0.05) {
+        const w = hosts.find((x) => world.writable(x)) ?? world.h("db1");
+        [h.executed, h.relay] = [{ ...w.executed }, { ...w.executed }];
+        events.push(`resync ${h.name} from ${w.name}`);
+      }
+    }
+    if (!monitorNet && rnd() < 0.3) [monitorNet] = [true], events.push("monitor network up");
+    const event = events.join("; ");
+    world.log.push(`t=${now} ${event}`);
+    world.assertSafe(now, event || "time passing");
+    world.tickAgents(now);
+
+    // --- the monitor cycle ---
+    const raw = monitorNet ? world.checkResults(now) : [];
+    checks = evaluateChecks(checks, raw, now, CONFIG, { network: monitorNet });
+    const observed = monitorNet ? world.observe(now, 0.03) : Object.fromEntries(NAMES.map((n) => [n, { agent: null, mysql: null }]));
+    let snapshot = { config: CONFIG, state, checks, observed, network: monitorNet };
+    if (rnd() < (state.mode === "ACTIVE" ? 0.04 : 0.15)) {
+      const line =
+        state.mode !== "ACTIVE" && rnd() < 0.6
+          ? "set_active"
+          : pick([
+              `set_online ${pick(NAMES)}`,
+              `set_online ${pick(NAMES)}`,
+              `set_online ${pick(NAMES)}`,
+              `move_role writer ${pick(["db1", "db2"])}`,
+              `move_role writer ${pick(["db1", "db2"])}`,
+              `move_role --force writer ${pick(["db1", "db2"])}`,
+              `set_offline ${pick(NAMES)}`,
+              `move_role reader ${pick(NAMES)}`,
+              "set_manual",
+              "set_passive",
+            ]);
+      const cmd = parseControlCommand(line);
+      if (!("invalid" in cmd)) {
+        const res = runControlCommand(snapshot, cmd, now);
+        world.log.push(`  ${line} → ${res.output.split("\n")[0]}`);
+        snapshot = { ...snapshot, state: res.next };
+      }
+    }
+    const d = decide(snapshot, now);
+    stats.codes.add(d.code);
+    world.log.push(`  ${d.code}: ${d.reason}`);
+    state = d.next;
+    for (const a of d.actions) {
+      const maybeDelivered = monitorNet && world.execute(a, now);
+      world.assertSafe(now, `${a.kind} ${"host" in a ? a.host : ""} (${d.code}: ${d.reason})`);
+      if (a.kind === "renew-lease" && maybeDelivered) state = recordLeaseSent(state, a.host, now);
+    }
+    const writer = [...world.hosts.values()].find((x) => world.writable(x))?.name ?? null;
+    if (writer !== null && writer !== lastWriter) {
+      if (lastWriter !== null) stats.promotions++;
+      lastWriter = writer;
+    }
+    world.flow();
+    world.assertSafe(now, "client writes");
+    if (world.log.length > 400) world.log = world.log.slice(-200);
+  }
+}
+
+describe("never two writers, never one VIP on two hosts", () => {
+  const RUNS = 400;
+  const STEPS = 250;
+
+  it(`holds over ${RUNS} random histories of ${STEPS} monitor cycles, with failovers actually happening`, () => {
+    let promotions = 0;
+    let writes = 0;
+    let runsWithFailover = 0;
+    const codes = new Set<string>();
+    for (let seed = 1; seed <= RUNS; seed++) {
+      let stats: RunStats;
+      try {
+        stats = runHistory(seed, STEPS);
+      } catch (err) {
+        throw new Error(`seed ${seed}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      promotions += stats.promotions;
+      writes += stats.writes;
+      if (stats.promotions > 0) runsWithFailover++;
+      for (const c of stats.codes) codes.add(c);
+    }
+    // The property is only worth something if the core really moves the writer around.
+    expect(runsWithFailover).toBeGreaterThan(RUNS / 2);
+    expect(promotions).toBeGreaterThan(RUNS);
+    expect(writes).toBeGreaterThan(RUNS * STEPS * 0.3);
+    for (const c of ["WriterDead", "WriterUnreachable", "AwaitingFence", "AwaitingCatchup", "WriterFenced", "NoWriter"]) expect(codes).toContain(c);
+  });
+});
