@@ -75,7 +75,7 @@ export async function runSteps(opts: RunOptions): Promise<StepOutcome[]> {
     {
       exitOnError: false,
       renderer: opts.renderer,
-      fallbackRenderer: "simple",
+      fallbackRenderer: opts.renderer === "silent" ? "silent" : "simple",
       fallbackRendererCondition: opts.renderer !== "default",
       rendererOptions: { timer: PRESET_TIMER, collapseSubtasks: false, collapseErrors: false },
       fallbackRendererOptions: { timer: PRESET_TIMER },

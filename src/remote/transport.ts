@@ -75,6 +75,8 @@ export class Transport {
   #client?: Promise<Client>;
   #proxy?: ChildProcess;
   #hostKeyProblem?: string;
+  /** The ProxyCommand's last words: why a proxied connection failed. */
+  #proxyStderr = "";
   readonly #opts: TransportOptions;
 
   constructor(
@@ -213,7 +215,7 @@ while True:
     const pending = this.#client;
     this.#client = undefined;
     pending?.then((c) => c.end(), () => undefined);
-    if (this.#proxy?.pid && this.#proxy.exitCode === null) this.#proxy.kill();
+    stopProxy(this.#proxy);
     this.#proxy = undefined;
   }
 
@@ -260,11 +262,23 @@ while True:
     const client = new Client();
     return new Promise<Client>((resolve, reject) => {
       let settled = false;
+      // ssh2 starts its own ready timer only once a TCP socket connects; through a ProxyCommand
+      // nothing tells it so, and an unreachable host would hang until the proxy gives up.
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        this.close();
+        client.end();
+        reject(this.#connectError(Object.assign(new Error("Timed out while waiting for handshake"), { level: "client-timeout" })));
+      }, t.connectTimeout * 1000);
       client.on("ready", () => {
+        clearTimeout(timer);
+        if (settled) return client.end();
         settled = true;
         resolve(client);
       });
       client.on("error", (err: Error & { level?: string; code?: string }) => {
+        clearTimeout(timer);
         if (settled) return;
         settled = true;
         this.close();
@@ -272,7 +286,7 @@ while True:
       });
       client.on("close", () => {
         this.#client = undefined;
-        if (this.#proxy?.pid && this.#proxy.exitCode === null) this.#proxy.kill();
+        stopProxy(this.#proxy);
       });
       client.connect(config);
     });
@@ -352,16 +366,17 @@ while True:
     const command = template.replace(/%(.)/g, (_, c: string) =>
       c === "h" ? t.address : c === "p" ? String(t.port) : c === "r" ? t.user : c === "%" ? "%" : `%${c}`,
     );
-    const child = spawn("sh", ["-c", command], { stdio: ["pipe", "pipe", "pipe"] });
+    // Its own process group, so that closing ends the whole proxy pipeline (sh, ip, nc), not just sh.
+    const child = spawn("sh", ["-c", command], { stdio: ["pipe", "pipe", "pipe"], detached: true });
     this.#proxy = child;
-    let stderr = "";
+    this.#proxyStderr = "";
     child.stderr!.on("data", (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-2000);
+      this.#proxyStderr = (this.#proxyStderr + d.toString()).slice(-2000);
     });
     child.on("error", () => undefined);
     const sock = Duplex.from({ readable: child.stdout!, writable: child.stdin! });
     child.on("exit", (code) => {
-      if (code && stderr) sock.destroy(new Error(`ProxyCommand exited ${code}: ${stderr.trim()}`));
+      if (code) sock.destroy(new Error(`ProxyCommand exited ${code}`));
     });
     return sock;
   }
@@ -383,7 +398,17 @@ while True:
     if (err.code === "ECONNREFUSED") {
       return new RemoteError(this.host, `SSH connection to ${where} refused: is sshd running on port ${t.port}?`);
     }
-    return new RemoteError(this.host, `SSH connection to ${where} failed: ${this.display(err.message)}`);
+    const proxy = this.#proxyStderr.trim() ? ` (ProxyCommand: ${this.#proxyStderr.trim().split("\n").pop()})` : "";
+    return new RemoteError(this.host, `SSH connection to ${where} failed: ${this.display(err.message)}${proxy}`);
+  }
+}
+
+function stopProxy(child: ChildProcess | undefined): void {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {
+    // The group is already gone.
   }
 }
 

@@ -30,6 +30,17 @@ interface Observed {
   readonly sourcePrimary: PrimaryStatus | null;
   /** This server's own binlog has transactions (it was written to before it replicated). */
   readonly hasOwnBinlog: boolean;
+  /** Schemas other than the server's own that hold tables, here and on the source. */
+  readonly userSchemas: readonly string[];
+  readonly sourceUserSchemas: readonly string[];
+}
+
+const USER_SCHEMAS_SQL =
+  "SELECT DISTINCT table_schema AS s FROM information_schema.tables " +
+  "WHERE table_schema NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys') ORDER BY 1";
+
+async function userSchemas(session: MysqlSession): Promise<string[]> {
+  return (await session.query(USER_SCHEMAS_SQL)).map((r) => String(r.s));
 }
 
 /** Where a host replicates from: a master from its peer, a slave from its master. */
@@ -67,7 +78,15 @@ function replicationStep(id: string, title: string, kind: "master" | "slave"): S
         !ctx.inventory.settings.gtid && source
           ? parsePrimaryStatus(await (await ctx.mysqlOf(source.name)).run(showPrimaryStatus(d)))
           : null;
-      return { dialect: d, status, sourcePrimary, hasOwnBinlog: own !== "" };
+      const sourceSession = source ? await ctx.mysqlOf(source.name) : null;
+      return {
+        dialect: d,
+        status,
+        sourcePrimary,
+        hasOwnBinlog: own !== "",
+        userSchemas: await userSchemas(session),
+        sourceUserSchemas: sourceSession ? await userSchemas(sourceSession) : [],
+      };
     },
     plan: planReplication,
     async apply(ctx, plan) {
@@ -103,6 +122,26 @@ export function planReplication(o: Observed, input: PlanInput): StepPlan {
     return { changes: [{ kind: "sql", summary: `start replication from ${current.name}`, statements: [startReplica(d)] }], reason: "" };
   }
 
+  if (!status) {
+    // First time this host replicates: its data must be exactly its source's, or replication
+    // would silently diverge. Only an empty host may start from an empty source.
+    const own = o.userSchemas;
+    const theirs = o.sourceUserSchemas;
+    // The first master's data is the cluster's: it may have data while its empty peer replicates it.
+    const isAuthority = input.inventory.masters[0]?.name === input.host.name;
+    if (own.length > 0 && !(isAuthority && theirs.length === 0)) {
+      throw new PlanError(
+        `${input.host.name} holds user data (${own.join(", ")}) but does not replicate yet; mmm never overwrites ` +
+          `or merges a replica's data: move those schemas away (or rebuild the host) and re-run`,
+      );
+    }
+    if (theirs.length > 0 && own.length === 0) {
+      throw new PlanError(
+        `${source.name} already holds user data (${theirs.join(", ")}) and ${input.host.name} is empty: copying it ` +
+          `is not implemented yet; load a consistent copy with its GTID position, then re-run`,
+      );
+    }
+  }
   const statements: Statement[] = [];
   if (status) statements.push(stopReplica(d));
   // A master that already wrote its own transactions must not fetch them back from its peer:
