@@ -4,6 +4,7 @@ import { readFileSync, existsSync, appendFileSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { Duplex } from "node:stream";
+import { createHash } from "node:crypto";
 import type { SshTarget } from "../inventory/model.js";
 import { RemoteError, errorMessage } from "../errors.js";
 import { maskSecrets, type Secret } from "../secret.js";
@@ -143,19 +144,8 @@ export class Transport {
    * on stdin, so it never appears in a command line.
    */
   async upload(path: string, content: string | Buffer, opts: UploadOptions): Promise<void> {
-    const mode = opts.mode.toString(8).padStart(4, "0");
-    const chown = opts.owner ? sh`chown ${opts.owner} "$tmp" && ` : { text: "" };
-    const script = sh`set -e
-dir=$(dirname ${path})
-mkdir -p "$dir"
-tmp=$(mktemp "$dir/.mmm-upload.XXXXXX")
-trap 'rm -f "$tmp"' EXIT INT TERM HUP
-umask 077
-cat > "$tmp"
-chmod ${mode} "$tmp"
-${chown}mv -f "$tmp" ${path}
-trap - EXIT`;
-    await this.exec(script, { stdin: content });
+    const { command, stdin } = uploadCommand(path, content, opts);
+    await this.exec(command, { stdin });
   }
 
   /** Reads a file; null when it does not exist. */
@@ -401,6 +391,32 @@ while True:
     const proxy = this.#proxyStderr.trim() ? ` (ProxyCommand: ${this.#proxyStderr.trim().split("\n").pop()})` : "";
     return new RemoteError(this.host, `SSH connection to ${where} failed: ${this.display(err.message)}${proxy}`);
   }
+}
+
+/**
+ * The command and stdin that write a file atomically: a temporary file in the same directory,
+ * checked against the content's SHA-256, chmod/chown, then rename. Readers see the old content or
+ * the new, never a part; the content travels on stdin, never in a command line.
+ */
+export function uploadCommand(path: string, content: string | Buffer, opts: UploadOptions): { command: ShellCommand; stdin: Buffer } {
+  const mode = opts.mode.toString(8).padStart(4, "0");
+  const chown = opts.owner ? sh`chown ${opts.owner} "$tmp" && ` : { text: "" };
+  const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+  const sum = createHash("sha256").update(bytes).digest("hex");
+  // If the controller dies mid-transfer, the channel closes and `cat` sees a clean EOF: the
+  // checksum is what keeps a truncated file from being renamed into place.
+  const script = sh`set -e
+dir=$(dirname ${path})
+mkdir -p "$dir"
+tmp=$(mktemp "$dir/.mmm-upload.XXXXXX")
+trap 'rm -f "$tmp"' EXIT INT TERM HUP
+umask 077
+cat > "$tmp"
+[ "$(sha256sum < "$tmp" | cut -d ' ' -f 1)" = ${sum} ] || { echo "the upload arrived incomplete; the file was left as it was" >&2; exit 1; }
+chmod ${mode} "$tmp"
+${chown}mv -f "$tmp" ${path}
+trap - EXIT`;
+  return { command: script, stdin: bytes };
 }
 
 function stopProxy(child: ChildProcess | undefined): void {

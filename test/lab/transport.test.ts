@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mysql from "mysql2/promise";
-import { Transport } from "../../src/remote/transport.js";
+import { Transport, uploadCommand } from "../../src/remote/transport.js";
 import { sh } from "../../src/remote/shell.js";
 import { RemoteError } from "../../src/errors.js";
 import { Secret } from "../../src/secret.js";
@@ -108,6 +108,18 @@ describe("SSH transport against the lab's real sshd", () => {
     for (let i = 0; i < 15; i++) await t.upload(path, (i % 2 ? "a" : "b").repeat(size), { mode: 0o644 });
     expect((await reader).stdout.trim()).toBe("0");
     expect((await onHost("db1", "ls -A /tmp/atomic")).stdout.trim()).toBe("f");
+  });
+
+  it("leaves the old file in place when an upload is cut short (the controller interrupted)", async () => {
+    const t = transport();
+    const path = "/tmp/atomic/cut";
+    await t.upload(path, "old content\n", { mode: 0o644 });
+    const { command, stdin } = uploadCommand(path, "new content, much longer than what arrives\n", { mode: 0o644 });
+    const r = await t.exec(command, { stdin: stdin.subarray(0, 10), check: false });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("arrived incomplete");
+    expect((await t.readFile(path))?.toString()).toBe("old content\n");
+    expect((await onHost("db1", "ls -A /tmp/atomic")).stdout.trim().split("\n").sort()).toEqual(["cut", "f"]);
   });
 
   it("refuses an unknown host key, naming its fingerprint, unless told to pin it", async () => {
