@@ -151,7 +151,7 @@ export const MMM_DEFAULTS = {
   check: { checkPeriod: 5, trapPeriod: 10, timeout: 2, restartAfter: 10000, maxBacklog: 60 } satisfies MmmCheck,
   socket: { type: "plain" as SocketType },
   lease: 3,
-  clusterSecretFile: "/etc/mysql-mmm/mmm_cluster.secret",
+  clusterSecretFile: "/etc/mysql-mmm/cluster.key",
 } as const;
 
 /**

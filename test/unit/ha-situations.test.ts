@@ -81,7 +81,7 @@ export function renderAction(a: Action): string {
 function mergeObserve(a: ObserveSpec | undefined, b: ObserveSpec): ObserveSpec {
   const out: ObserveSpec = { ...a };
   if ("agent" in b) out.agent = b.agent === null || a?.agent == null ? b.agent : { ...a.agent, ...b.agent };
-  if ("mysql" in b) {
+  if (b.mysql !== undefined) {
     if (b.mysql === null || a?.mysql == null) out.mysql = b.mysql;
     else {
       const rep = "replication" in b.mysql ? (b.mysql.replication === null || a.mysql.replication == null ? b.mysql.replication : { ...a.mysql.replication, ...b.mysql.replication }) : a.mysql.replication;
