@@ -5,7 +5,7 @@ import type { HostFacts } from "../facts/parse.js";
 import { gatherFacts } from "../facts/gather.js";
 import type { Fleet } from "../remote/fleet.js";
 import { MysqlSession } from "../remote/mysql.js";
-import { errorMessage, RemoteError } from "../errors.js";
+import { errorMessage, InternalError, RemoteError } from "../errors.js";
 import { maskSecrets } from "../secret.js";
 import type { Change, StepPlan } from "./change.js";
 import type { ClusterValues, HostContext, Step } from "./context.js";
@@ -118,6 +118,7 @@ async function runHostStep(opts: RunOptions, step: Step, host: InventoryHost): P
     transport: opts.fleet.get(host.name),
     mysql: () => sessionOf(host.name),
     mysqlOf: sessionOf,
+    transportOf: (name) => opts.fleet.get(name),
   };
   let plan: StepPlan | undefined;
   try {
@@ -182,5 +183,7 @@ async function applyChange(ctx: HostContext, change: Change): Promise<void> {
       for (const s of change.statements) await session.run(s);
       return;
     }
+    case "copy":
+      throw new InternalError(`a data copy has no generic apply (step plan for ${ctx.host.name})`);
   }
 }

@@ -22,7 +22,9 @@ export type Change =
       readonly owner?: string;
     }
   | { readonly kind: "sql"; readonly summary: string; readonly statements: readonly Statement[] }
-  | { readonly kind: "command"; readonly summary: string; readonly command: ShellCommand; readonly timeoutMs?: number };
+  | { readonly kind: "command"; readonly summary: string; readonly command: ShellCommand; readonly timeoutMs?: number }
+  /** Data streamed from another host (only the seed step applies it). */
+  | { readonly kind: "copy"; readonly summary: string; readonly from: string; readonly schemas: readonly string[] };
 
 export interface StepPlan {
   readonly changes: readonly Change[];

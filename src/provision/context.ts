@@ -26,6 +26,8 @@ export interface HostContext extends PlanInput {
   readonly mysql: () => Promise<MysqlSession>;
   /** Admin sessions to other hosts (replication setup reads a master's state). */
   readonly mysqlOf: (host: string) => Promise<MysqlSession>;
+  /** SSH to another host of the inventory (a copy streams from its source). */
+  readonly transportOf: (host: string) => Transport;
 }
 
 /**

@@ -22,6 +22,7 @@ export function formatChange(change: Change, diff: boolean, secrets: readonly Se
         ? `${change.summary}\n${indent(change.statements.map((s) => `${maskSecrets(s.display, secrets)};`).join("\n"))}`
         : change.summary;
     case "command":
+    case "copy":
       return change.summary;
   }
 }

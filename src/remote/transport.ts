@@ -30,6 +30,13 @@ export interface ExecResult {
   readonly stderr: string;
 }
 
+export interface RemoteProcess {
+  readonly stdin: NodeJS.WritableStream;
+  readonly stdout: NodeJS.ReadableStream;
+  /** stdout is "" here: it was streamed. */
+  readonly done: Promise<ExecResult>;
+}
+
 export interface ExecOptions {
   /** Bytes for the command's stdin: the only way a secret may reach a remote process. */
   readonly stdin?: string | Buffer;
@@ -136,6 +143,30 @@ export class Transport {
       throw this.#error(`command failed (exit ${result.code})`, command.text, result);
     }
     return result;
+  }
+
+  /**
+   * A long-running command whose stdin and stdout are streams (a dump piped into a restore).
+   * `done` settles when it exits: with its exit code and the tail of its stderr. The caller must
+   * end stdin and consume stdout, or the channel never closes.
+   */
+  async spawn(command: ShellCommand, timeoutMs = 3_600_000): Promise<RemoteProcess> {
+    const client = await this.connect();
+    return new Promise((resolve, reject) => {
+      client.exec(this.#wrap(command, timeoutMs), (err, stream) => {
+        if (err) return reject(this.#error(`cannot start command: ${err.message}`, command.text));
+        let stderr = "";
+        stream.stderr.on("data", (d: Buffer) => {
+          stderr = (stderr + d.toString("utf8")).slice(-4000);
+        });
+        const done = new Promise<ExecResult>((res) => {
+          stream.on("close", (code: number | null, signal?: string) =>
+            res({ code: code ?? (signal ? 128 : 255), stdout: "", stderr: this.display(stderr) }),
+          );
+        });
+        resolve({ stdin: stream, stdout: stream, done });
+      });
+    });
   }
 
   /**

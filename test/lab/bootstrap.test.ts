@@ -154,7 +154,7 @@ describe("mmm bootstrap on bare hosts", () => {
     const report = JSON.parse(r.stdout) as { recap: { host: string; changed: number }[]; steps: { host: string; step: string; status: string }[] };
     expect(report.recap.map((x) => x.changed)).toEqual([0, 0, 0, 0, 0]);
     expect(report.steps.filter((s) => s.host === "db1").map((s) => s.step)).toEqual([
-      "server-package", "hosts", "time", "mycnf", "accounts", "replication-masters", "mmm-config",
+      "server-package", "hosts", "time", "mycnf", "accounts", "seed", "replication-masters", "mmm-config",
     ]);
     expect(report.steps.every((s) => s.status === "unchanged")).toBe(true);
   });
@@ -226,5 +226,34 @@ describe("mmm bootstrap refuses what it must not do, and says why", () => {
     const rows2 = recap(again.stdout);
     expect(rows2.db3).toMatchObject({ changed: 2, failed: 0 });
     expect(rows2.db1).toMatchObject({ changed: 0 });
+  });
+});
+
+describe("mmm bootstrap copies a master's existing data", () => {
+  beforeAll(freshLab, 120_000);
+
+  it("seeds every empty replica at the copy's GTID position; replication continues with nothing lost or doubled", async () => {
+    await sqlOn(
+      "db1",
+      "CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY AUTO_INCREMENT, item VARCHAR(20)); " +
+        "INSERT INTO shop.orders (item) VALUES ('apple'), ('pear'), ('plum'); " +
+        "CREATE TRIGGER shop.upper BEFORE INSERT ON shop.orders FOR EACH ROW SET NEW.item = UPPER(NEW.item)",
+    );
+    const check = await mmm(["bootstrap", LAB_INVENTORY, "--check"]);
+    expect(check.stdout).toContain("copy shop from db1 (consistent dump with its GTID position)");
+
+    const r = await mmm(["bootstrap", LAB_INVENTORY]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    for (const h of ["db2", "db3", "db4"]) {
+      expect(await sqlOn(h, "SELECT GROUP_CONCAT(item ORDER BY id) FROM shop.orders")).toBe("apple,pear,plum");
+    }
+    await sqlOn("db1", "INSERT INTO shop.orders (item) VALUES ('fig')");
+    await sqlOn("db2", "INSERT INTO shop.orders (item) VALUES ('kiwi')");
+    for (const h of DB) {
+      expect(await waitForRow(h, "SELECT GROUP_CONCAT(item ORDER BY item) FROM shop.orders", "apple,FIG,KIWI,pear,plum")).toBe("apple,FIG,KIWI,pear,plum");
+    }
+    const again = await mmm(["bootstrap", LAB_INVENTORY]);
+    for (const h of ALL) expect(recap(again.stdout)[h]).toMatchObject({ changed: 0, failed: 0 });
   });
 });

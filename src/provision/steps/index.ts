@@ -5,6 +5,7 @@ import { timeStep } from "./time.js";
 import { mycnfStep } from "./mycnf.js";
 import { mmmConfigStep } from "./mmm-config.js";
 import { accountsStep } from "./accounts.js";
+import { seedStep } from "./seed.js";
 import { replicateMastersStep, replicateSlavesStep } from "./replication.js";
 
 /** The tutorial's order. */
@@ -14,6 +15,7 @@ export const BOOTSTRAP_STEPS: readonly Step[] = [
   timeStep,
   mycnfStep,
   accountsStep,
+  seedStep,
   replicateMastersStep,
   replicateSlavesStep,
   mmmConfigStep,

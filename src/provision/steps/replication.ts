@@ -15,6 +15,7 @@ import type { MysqlSession } from "../../remote/mysql.js";
 import { applyChanges } from "../apply.js";
 import { unchanged, type StepPlan, type Statement } from "../change.js";
 import type { HostContext, PlanInput, Step } from "../context.js";
+import { isSeeded, userSchemas } from "./data.js";
 
 /** MMM's tutorial value: seconds between reconnection attempts. */
 export const CONNECT_RETRY_SECONDS = 10;
@@ -30,18 +31,15 @@ interface Observed {
   readonly sourcePrimary: PrimaryStatus | null;
   /** This server's own binlog has transactions (it was written to before it replicated). */
   readonly hasOwnBinlog: boolean;
+  /** Its data is a copy with a known GTID position (seeded): it may start replicating with it. */
+  readonly positioned: boolean;
   /** Schemas other than the server's own that hold tables, here and on the source. */
   readonly userSchemas: readonly string[];
   readonly sourceUserSchemas: readonly string[];
+  /** The source's data is a positioned copy (seeded from this cluster's authority). */
+  readonly sourcePositioned: boolean;
 }
 
-const USER_SCHEMAS_SQL =
-  "SELECT DISTINCT table_schema AS s FROM information_schema.tables " +
-  "WHERE table_schema NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys') ORDER BY 1";
-
-async function userSchemas(session: MysqlSession): Promise<string[]> {
-  return (await session.query(USER_SCHEMAS_SQL)).map((r) => String(r.s));
-}
 
 /** Where a host replicates from: a master from its peer, a slave from its master. */
 export function sourceOf(input: Pick<PlanInput, "inventory" | "host">): InventoryHost | undefined {
@@ -84,8 +82,10 @@ function replicationStep(id: string, title: string, kind: "master" | "slave"): S
         status,
         sourcePrimary,
         hasOwnBinlog: own !== "",
+        positioned: await isSeeded(ctx.transport),
         userSchemas: await userSchemas(session),
         sourceUserSchemas: sourceSession ? await userSchemas(sourceSession) : [],
+        sourcePositioned: source ? await isSeeded(ctx.transportOf(source.name)) : false,
       };
     },
     plan: planReplication,
@@ -129,16 +129,10 @@ export function planReplication(o: Observed, input: PlanInput): StepPlan {
     const theirs = o.sourceUserSchemas;
     // The first master's data is the cluster's: it may have data while its empty peer replicates it.
     const isAuthority = input.inventory.masters[0]?.name === input.host.name;
-    if (own.length > 0 && !(isAuthority && theirs.length === 0)) {
+    if (own.length > 0 && !o.positioned && !(isAuthority && (theirs.length === 0 || o.sourcePositioned))) {
       throw new PlanError(
         `${input.host.name} holds user data (${own.join(", ")}) but does not replicate yet; mmm never overwrites ` +
           `or merges a replica's data: move those schemas away (or rebuild the host) and re-run`,
-      );
-    }
-    if (theirs.length > 0 && own.length === 0) {
-      throw new PlanError(
-        `${source.name} already holds user data (${theirs.join(", ")}) and ${input.host.name} is empty: copying it ` +
-          `is not implemented yet; load a consistent copy with its GTID position, then re-run`,
       );
     }
   }
