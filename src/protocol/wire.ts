@@ -1,0 +1,111 @@
+import { createServer, connect, type Server, type Socket } from "node:net";
+import { open, seal, ReplayGuard, type Envelope } from "./envelope.js";
+
+/**
+ * Request/response over TCP, one signed JSON envelope per line each way. The responder signs
+ * its answer to the requester with the request's nonce echoed in the body, so a client can
+ * tell its answer from a replayed one.
+ */
+export interface Peer {
+  readonly name: string;
+  readonly secret: Buffer;
+  /** Defaults to Date.now; tests pass a clock. */
+  readonly now?: () => number;
+  readonly maxSkewMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+export const DEFAULT_MAX_SKEW_MS = 5_000;
+const MAX_LINE = 1 << 20;
+
+export type Handler = (body: unknown, from: string) => Promise<unknown>;
+
+export function serve(peer: Peer, port: number, host: string, handler: Handler): Promise<Server> {
+  const now = peer.now ?? Date.now;
+  const maxSkewMs = peer.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
+  const replay = new ReplayGuard(maxSkewMs);
+  const server = createServer((sock) => {
+    readLines(sock, async (line) => {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(line);
+      } catch {
+        peer.log?.(`refused a message from ${sock.remoteAddress}: not JSON`);
+        return sock.destroy();
+      }
+      const r = open(peer.secret, raw, { self: peer.name, now: now(), maxSkewMs, replay });
+      if (!r.ok) {
+        peer.log?.(`refused a message from ${sock.remoteAddress}: ${r.reason}`);
+        return sock.destroy();
+      }
+      let answer: unknown;
+      try {
+        answer = { ok: true, result: await handler(r.envelope.body, r.envelope.from) };
+      } catch (err) {
+        answer = { ok: false, error: err instanceof Error ? err.message : String(err) };
+      }
+      const reply = seal(peer.secret, peer.name, r.envelope.from, { re: r.envelope.nonce, ...(answer as object) }, now());
+      sock.write(`${JSON.stringify(reply)}\n`);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+export class RequestError extends Error {}
+
+/** Sends one request and waits, bounded, for its signed answer. */
+export function request(peer: Peer, to: string, address: string, port: number, body: unknown, timeoutMs: number): Promise<unknown> {
+  const now = peer.now ?? Date.now;
+  const maxSkewMs = peer.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
+  const msg: Envelope = seal(peer.secret, peer.name, to, body, now());
+  return new Promise((resolve, reject) => {
+    const sock: Socket = connect({ host: address, port });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new RequestError(`${to} (${address}:${port}) did not answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    sock.once("error", (err) => {
+      clearTimeout(timer);
+      reject(new RequestError(`${to} (${address}:${port}): ${err.message}`));
+    });
+    sock.once("close", () => {
+      clearTimeout(timer);
+      reject(new RequestError(`${to} (${address}:${port}) closed the connection without an answer (wrong cluster secret?)`));
+    });
+    sock.write(`${JSON.stringify(msg)}\n`);
+    readLines(sock, async (line) => {
+      clearTimeout(timer);
+      sock.end();
+      let raw: unknown;
+      try {
+        raw = JSON.parse(line);
+      } catch {
+        return reject(new RequestError(`${to}: answer is not JSON`));
+      }
+      const r = open(peer.secret, raw, { self: peer.name, now: now(), maxSkewMs, replay: new ReplayGuard(maxSkewMs) });
+      if (!r.ok) return reject(new RequestError(`${to}: answer refused: ${r.reason}`));
+      const b = r.envelope.body as { re?: string; ok?: boolean; result?: unknown; error?: string };
+      if (b.re !== msg.nonce) return reject(new RequestError(`${to}: answer is for another request`));
+      if (!b.ok) return reject(new RequestError(`${to}: ${b.error ?? "failed"}`));
+      resolve(b.result);
+    });
+  });
+}
+
+function readLines(sock: Socket, onLine: (line: string) => void): void {
+  let buf = "";
+  sock.setEncoding("utf8");
+  sock.on("data", (chunk: string) => {
+    buf += chunk;
+    if (buf.length > MAX_LINE) return sock.destroy();
+    let i: number;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (line.trim()) onLine(line);
+    }
+  });
+}
