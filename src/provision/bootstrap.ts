@@ -9,7 +9,7 @@ import { errorMessage } from "../errors.js";
 import { maskSecrets } from "../secret.js";
 import { runSteps } from "./apply.js";
 import type { ClusterValues, Step } from "./context.js";
-import { preflightProblems, vipsToProbe } from "./preflight.js";
+import { heldAddresses, preflightProblems } from "./preflight.js";
 import { recap, type HostRecap, type StepOutcome } from "./report.js";
 import { CLUSTER_KEY_FILE } from "./steps/mmm-config.js";
 
@@ -35,6 +35,9 @@ export interface BootstrapReport {
 export async function bootstrap(opts: BootstrapOptions): Promise<BootstrapReport> {
   const inv = opts.inventory;
   const secrets = inventorySecrets(inv);
+  // The VIP probe and the cluster secret do not depend on facts: overlap them with gathering.
+  const vipProbe = probeVips(opts.fleet, inv).catch(() => null);
+  const clusterRead = clusterValues(opts.fleet, inv).catch(() => null);
   const settled = await opts.fleet.each(inv.hosts, (_h, t) => gatherFacts(t));
   const facts = new Map<string, HostFacts>();
   const unreachable = new Map<string, string>();
@@ -44,11 +47,12 @@ export async function bootstrap(opts: BootstrapOptions): Promise<BootstrapReport
     else unreachable.set(h.name, maskSecrets(errorMessage(s.error).replace(/^[^:]+: /, ""), secrets));
   });
 
-  const vipsAnswering = facts.has(inv.monitor.name) ? await probeVips(opts.fleet, inv, facts) : [];
+  const held = heldAddresses(facts);
+  const vipsAnswering = ((await vipProbe) ?? []).filter((ip) => !held.has(ip));
   const problems = preflightProblems({ inventory: inv, hosts: inv.hosts, facts, unreachable, vipsAnswering });
   if (problems.length > 0) return { problems, outcomes: [], recap: [], facts };
 
-  const cluster = await clusterValues(opts.fleet, inv);
+  const cluster = (await clusterRead) ?? (await clusterValues(opts.fleet, inv));
   const outcomes = await runSteps({
     inventory: inv,
     fleet: opts.fleet,
@@ -63,9 +67,9 @@ export async function bootstrap(opts: BootstrapOptions): Promise<BootstrapReport
   return { problems: [], outcomes, recap: recap(opts.hosts.map((h) => h.name), outcomes), facts };
 }
 
-/** Pings, from the monitor, the VIPs no inventory host holds: an answer means someone else has it. */
-async function probeVips(fleet: Fleet, inv: Inventory, facts: ReadonlyMap<string, HostFacts>): Promise<string[]> {
-  const vips = vipsToProbe(inv, facts);
+/** Pings every VIP from the monitor; answers from VIPs none of our hosts holds mean a conflict. */
+async function probeVips(fleet: Fleet, inv: Inventory): Promise<string[]> {
+  const vips = inv.roles.flatMap((r) => r.ips);
   if (vips.length === 0) return [];
   const r = await fleet.get(inv.monitor.name).exec(
     sh`for ip in ${vips}; do ping -c 1 -W 0.5 "$ip" >/dev/null 2>&1 && echo "$ip" & done; wait`,

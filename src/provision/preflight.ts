@@ -66,9 +66,9 @@ function unsupportedVersion(flavor: string, version: string): string | null {
   return null;
 }
 
-/** VIPs none of our hosts holds: only those are probed for a conflicting owner. */
-export function vipsToProbe(inventory: Inventory, facts: ReadonlyMap<string, HostFacts>): string[] {
+/** Every address our hosts hold: a VIP among them belongs to us (the runtime put it there). */
+export function heldAddresses(facts: ReadonlyMap<string, HostFacts>): Set<string> {
   const held = new Set<string>();
   for (const f of facts.values()) for (const i of f.interfaces) for (const a of i.addresses) held.add(a.address);
-  return inventory.roles.flatMap((r) => r.ips).filter((ip) => !held.has(ip));
+  return held;
 }
