@@ -2,18 +2,49 @@ import type { Transport } from "../remote/transport.js";
 import { raw, sh } from "../remote/shell.js";
 import { estimateOffset, parseProbe, PROBE_SCRIPT, type HostFacts } from "./parse.js";
 
-/** The fastest of a few round trips bounds the error; two are enough on a LAN. */
-const CLOCK_SAMPLES = 2;
+const CLOCK_SAMPLES = 3;
 
 /** Runs the probe (one round trip) and samples the clock; the connection must already work. */
 export async function gatherFacts(transport: Transport): Promise<HostFacts> {
   const probe = await transport.exec(sh`${raw(PROBE_SCRIPT)}`);
+  return parseProbe(transport.host, probe.stdout, await sampleClock(transport));
+}
+
+/**
+ * Clock samples over one session that answers each newline with the time: a fresh SSH command
+ * per sample would put the session's start-up on the request path only, and bias the offset by
+ * half of it. Here both directions of a round trip cost the same.
+ */
+async function sampleClock(transport: Transport): Promise<HostFacts["clock"]> {
+  const proc = await transport.spawn(sh`while read -r _; do date +%s%N; done`, 30_000);
+  const lines: string[] = [];
+  let buf = "";
+  let wake: (() => void) | undefined;
+  proc.stdout.on("data", (d: Buffer) => {
+    buf += d.toString("utf8");
+    let i: number;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      lines.push(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+      wake?.();
+    }
+  });
   const samples = [];
-  for (let i = 0; i < CLOCK_SAMPLES; i++) {
-    const sentMs = Date.now();
-    const r = await transport.exec(sh`date +%s%N`);
-    const receivedMs = Date.now();
-    samples.push({ sentMs, receivedMs, remoteMs: Number(BigInt(r.stdout.trim()) / 1000n) / 1000 });
+  try {
+    for (let n = 0; n < CLOCK_SAMPLES; n++) {
+      const sentMs = performance.timeOrigin + performance.now();
+      const got = new Promise<void>((resolve, reject) => {
+        wake = resolve;
+        setTimeout(() => reject(new Error(`${transport.host}: no clock sample within 5 s`)), 5000).unref();
+      });
+      proc.stdin.write("\n");
+      await got;
+      const receivedMs = performance.timeOrigin + performance.now();
+      samples.push({ sentMs, receivedMs, remoteMs: Number(BigInt(lines[n]!.trim()) / 1000n) / 1000 });
+    }
+  } finally {
+    proc.stdin.end();
+    await proc.done;
   }
-  return parseProbe(transport.host, probe.stdout, estimateOffset(samples));
+  return estimateOffset(samples);
 }
