@@ -99,3 +99,16 @@ describe("rendered files", () => {
     );
   });
 });
+
+describe("cluster network helpers", () => {
+  it.each([
+    ["192.168.77.2", 24, "192.168.77.%", "192.168.77.0/24"],
+    ["10.1.2.3", 16, "10.1.%", "10.1.0.0/16"],
+    ["10.1.2.3", 20, "10.1.0.0/255.255.240.0", "10.1.0.0/20"],
+    ["db.example.com", 24, "%", "db.example.com"],
+  ])("%s/%i: accounts on %s, network %s", async (address, prefix, pattern, network) => {
+    const { accountHostPattern, networkOf } = await import("../../src/provision/network.js");
+    expect(accountHostPattern(address, prefix)).toBe(pattern);
+    expect(networkOf(address, prefix)).toBe(network);
+  });
+});
