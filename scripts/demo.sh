@@ -73,28 +73,36 @@ write_marker() {
     INSERT INTO mmm_demo.markers (marker, written_on) VALUES ('$MARKER', @@hostname);"
 }
 
-# Count of the marker row on HOST; empty when the query fails (the table may not be there yet).
-marker_count() {
-  mmm lab exec "$1" -- mariadb -N -B -e "SELECT COUNT(*) FROM mmm_demo.markers WHERE marker = '$MARKER'" 2>/dev/null |
-    tr -d '[:space:]' || true
+# Watches HOST for the marker from inside it, polling every 50 ms, and prints the host clock (ns)
+# when the row is there, or nothing after WAIT_SECONDS. The lab's hosts share one clock, so the
+# time is comparable with the insert's.
+watch_marker() {
+  mmm lab exec "$1" -- sh -c "
+    end=\$((\$(date +%s) + $WAIT_SECONDS))
+    while [ \$(date +%s) -lt \$end ]; do
+      n=\$(mariadb -N -B -e \"SELECT COUNT(*) FROM mmm_demo.markers WHERE marker = '$MARKER'\" 2>/dev/null)
+      [ \"\$n\" = 1 ] && { date +%s%N; exit 0; }
+      sleep 0.05
+    done" 2>/dev/null || true
 }
 
 missing=()
-check_replicas() {
-  local written=$1 host deadline seen
+watch_dir=$(mktemp -d)
+trap 'rm -rf "$watch_dir"' EXIT
+start_watchers() {
+  local host
   for host in "${REPLICAS[@]}"; do
-    deadline=$(( $(now_us) + WAIT_SECONDS * 1000000 ))
-    seen=""
-    while :; do
-      if [ "$(marker_count "$host")" = 1 ]; then
-        seen=$(seconds_since "$written")
-        break
-      fi
-      [ "$(now_us)" -ge "$deadline" ] && break
-      sleep 0.2
-    done
-    if [ -n "$seen" ]; then
-      echo "  $host: there, seen ${seen} s after the insert"
+    watch_marker "$host" > "$watch_dir/$host" &
+  done
+}
+
+check_replicas() {
+  local written_ns=$1 host seen_ns
+  wait
+  for host in "${REPLICAS[@]}"; do
+    seen_ns=$(tr -d '[:space:]' < "$watch_dir/$host")
+    if [ -n "$seen_ns" ]; then
+      echo "  $host: there, $(( (seen_ns - written_ns) / 1000000 )) ms after the insert (polled every 50 ms)"
     else
       echo "  $host: row NOT there after ${WAIT_SECONDS} s"
       mmm lab exec "$host" -- mariadb -e "SHOW SLAVE STATUS\G" 2>&1 |
@@ -106,11 +114,17 @@ check_replicas() {
 
 write_failed=0
 replication_check() {
+  # The table must exist before the watchers poll it; the marker row is what they wait for.
+  mmm lab exec db1 -- mariadb -e "CREATE DATABASE IF NOT EXISTS mmm_demo" || { write_failed=1; return 1; }
+  start_watchers
+  sleep 1
   write_marker || { write_failed=1; return 1; }
-  local written
-  written=$(now_us)
-  echo "reading it on ${REPLICAS[*]}, one after another (up to ${WAIT_SECONDS} s each):"
-  check_replicas "$written"
+  # The insert's own time on db1 (its TIMESTAMP(6) column), not this script's.
+  local written_ns
+  written_ns=$(mmm lab exec db1 -- mariadb -N -B -e \
+    "SELECT CAST(UNIX_TIMESTAMP(written_at) * 1000000 AS UNSIGNED) * 1000 FROM mmm_demo.markers WHERE marker = '$MARKER'" | tr -d '[:space:]')
+  echo "watching for it on ${REPLICAS[*]} at once (up to ${WAIT_SECONDS} s):"
+  check_replicas "$written_ns"
   [ ${#missing[@]} -eq 0 ]
 }
 
