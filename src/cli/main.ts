@@ -4,6 +4,8 @@ import { inventoryCommand } from "./inventory.js";
 import { factsCommand } from "./facts.js";
 import { labCommand } from "./lab.js";
 import { bootstrapCommand } from "./bootstrap.js";
+import { monitorCommand } from "./monitor.js";
+import { controlCommand } from "./control.js";
 import { VERSION } from "../version.js";
 
 export function buildProgram(): Command {
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
   program.addCommand(factsCommand());
   program.addCommand(bootstrapCommand());
   program.addCommand(labCommand());
+  program.addCommand(monitorCommand());
+  program.addCommand(controlCommand());
   return program;
 }
 

@@ -1,0 +1,237 @@
+import {
+  decide,
+  evaluateChecks,
+  recordLeaseSent,
+  writerRole,
+  type Action,
+  type AgentObservation,
+  type ChecksState,
+  type DecideDeps,
+  type Decision,
+  type HaConfig,
+  type HostObservation,
+  type MonitorState,
+  type MysqlObservation,
+  type RawCheckResult,
+  type Snapshot,
+} from "../ha/index.js";
+import type { CheckName } from "../mmm-config/model.js";
+import type { AgentRequest } from "../protocol/agent-messages.js";
+import { actionHost, toAgentRequest, type MonitoredHost } from "./agent-request.js";
+
+/**
+ * One monitor cycle — observe → decide → persist → execute — with every piece of IO passed in
+ * (MonitorIo), so the whole cycle runs against fakes in unit tests and against sockets in the
+ * daemon. Nothing here waits without a bound: every probe and request carries a timeout, and
+ * the cycle's length is bounded by roughly the largest check timeout plus the agent timeouts.
+ */
+
+export type ProbeResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly outcome: "error" | "unknown"; readonly message: string; readonly cause: string };
+
+export type MysqlProbe =
+  | { readonly ok: true; readonly observation: MysqlObservation }
+  | { readonly ok: false; readonly outcome: "error" | "unknown"; readonly message: string; readonly cause: string };
+
+export type SendResult =
+  | { readonly ok: true }
+  /** delivered "no": the connection failed before the message left; "maybe": anything later. */
+  | { readonly ok: false; readonly delivered: "no" | "maybe"; readonly error: string };
+
+export interface MonitorIo {
+  now(): number;
+  /** MMM's ping check of one host. */
+  ping(host: MonitoredHost, timeoutMs: number): Promise<ProbeResult>;
+  /** Connect (or reuse the connection) as the monitor user: SELECT 1, read_only, GTID, SHOW SLAVE STATUS. */
+  probeMysql(host: MonitoredHost, timeoutMs: number): Promise<MysqlProbe>;
+  /** The host's executed GTID set again, read after every other host's (ha/index.ts contract). */
+  readGtid(host: MonitoredHost, timeoutMs: number): Promise<string | null>;
+  /** The agent's get-state; null when it does not answer in time. */
+  agentState(host: MonitoredHost, timeoutMs: number): Promise<AgentObservation | null>;
+  /** Whether the monitor reaches at least one of ping_ips. */
+  network(timeoutMs: number): Promise<boolean>;
+  send(host: MonitoredHost, request: AgentRequest, timeoutMs: number): Promise<SendResult>;
+  /** Writes status_path atomically (temp file + rename). */
+  persist(state: MonitorState): Promise<void>;
+  log(line: string): void;
+  /** Actions the monitor runs itself (alert, kill-host). */
+  local?(action: Action): void;
+}
+
+export interface CycleContext {
+  readonly config: HaConfig;
+  readonly hosts: readonly MonitoredHost[];
+  readonly deps: DecideDeps;
+  /** Bound on one get-state or command to an agent. */
+  readonly agentTimeoutMs: number;
+  /** Hosts with a wait-catchup request in flight (one at a time per host). */
+  readonly catchupInFlight?: Set<string>;
+}
+
+export interface LoopState {
+  readonly state: MonitorState;
+  readonly checks: ChecksState;
+  /** `${host}/${check}` → when that check last ran. */
+  readonly lastRun: Readonly<Record<string, number>>;
+  /** The last snapshot, with `state` as it stands after the cycle (what `mmm control` reads). */
+  readonly snapshot: Snapshot | null;
+}
+
+export interface CycleResult {
+  readonly loop: LoopState;
+  readonly decision: Decision;
+}
+
+/** Runs a check a little early rather than a whole cycle late (timers drift by a few ms). */
+const PERIOD_SLACK_MS = 50;
+
+export function initialLoopState(state: MonitorState, checks: ChecksState): LoopState {
+  return { state, checks, lastRun: {}, snapshot: null };
+}
+
+export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo): Promise<CycleResult> {
+  const { config } = ctx;
+  const started = io.now();
+  const lastRun: Record<string, number> = { ...loop.lastRun };
+  const due = (host: string, check: CheckName) => {
+    const last = lastRun[`${host}/${check}`];
+    return last === undefined || started - last >= config.checks[check].checkPeriodMs - PERIOD_SLACK_MS;
+  };
+  const raw: RawCheckResult[] = [];
+  const result = (host: string, check: CheckName, r: ProbeResult | MysqlProbe, extra: Partial<RawCheckResult> = {}) => {
+    lastRun[`${host}/${check}`] = started;
+    raw.push(
+      r.ok
+        ? { host, check, at: io.now(), outcome: "ok", message: "OK", ...extra }
+        : { host, check, at: io.now(), outcome: r.outcome, message: r.message, cause: r.cause, ...extra },
+    );
+  };
+
+  // Phase 1: every host in parallel, each probe bounded by its own timeout.
+  const writers = writerHosts(loop.state, config);
+  const observed: Record<string, HostObservation> = {};
+  const mysqlTimeout = config.checks.mysql.timeoutMs;
+  const [network] = await Promise.all([
+    io.network(config.checks.ping.timeoutMs),
+    ...ctx.hosts.map(async (h) => {
+      const pingDue = due(h.name, "ping");
+      const [ping, mysql, agent] = await Promise.all([
+        pingDue ? io.ping(h, config.checks.ping.timeoutMs) : Promise.resolve(null),
+        io.probeMysql(h, mysqlTimeout),
+        io.agentState(h, ctx.agentTimeoutMs),
+      ]);
+      if (ping) result(h.name, "ping", ping);
+      if (due(h.name, "mysql")) result(h.name, "mysql", mysql);
+      if (due(h.name, "rep_threads")) result(h.name, "rep_threads", repThreads(mysql));
+      if (due(h.name, "rep_backlog")) {
+        const r = mysql.ok ? { ok: true as const } : mysql;
+        const backlog = mysql.ok ? (mysql.observation.replication?.secondsBehind ?? null) : undefined;
+        result(h.name, "rep_backlog", r, backlog !== undefined ? { backlog } : {});
+      }
+      observed[h.name] = { agent, mysql: mysql.ok ? mysql.observation : null };
+    }),
+  ]);
+
+  // Phase 2: the writer's GTID set after everyone else's, so a replica cannot look errant for a
+  // transaction committed between two reads.
+  await Promise.all(
+    ctx.hosts
+      .filter((h) => writers.has(h.name) && observed[h.name]?.mysql)
+      .map(async (h) => {
+        const gtid = await io.readGtid(h, mysqlTimeout).catch(() => null);
+        const o = observed[h.name]!;
+        const { gtidExecuted: _stale, ...mysql } = o.mysql!;
+        // Without a fresh read the stale one is dropped rather than risk a false errant verdict.
+        observed[h.name] = { ...o, mysql: gtid === null ? mysql : { ...mysql, gtidExecuted: gtid } };
+      }),
+  );
+
+  const now = io.now();
+  const checks = evaluateChecks(loop.checks, raw, now, config, { network });
+  const snapshot: Snapshot = { config, state: loop.state, checks, observed, network };
+  const decision = decide(snapshot, now, ctx.deps);
+
+  // Renewals all carry one send time, persisted before anything is sent: a monitor that dies
+  // mid-cycle restarts believing every renewal of this cycle may have arrived.
+  const renewAt = io.now();
+  const renewals = decision.actions.filter((a) => a.kind === "renew-lease");
+  let pessimistic = decision.next;
+  for (const a of renewals) pessimistic = recordLeaseSent(pessimistic, a.host, renewAt);
+  await io.persist(pessimistic);
+
+  if (decision.changed) io.log(decision.reason);
+  for (const e of decision.events) io.log(e);
+
+  const delivered = await execute(ctx, decision.actions, renewAt, io);
+  let after = decision.next;
+  for (const a of renewals) if (delivered.has(a.host)) after = recordLeaseSent(after, a.host, renewAt);
+  if (after !== pessimistic) await io.persist(after);
+
+  return {
+    loop: { state: after, checks, lastRun, snapshot: { ...snapshot, state: after } },
+    decision,
+  };
+}
+
+/** Hosts whose GTID set is the reference for the others: the writer and a writer being moved away. */
+function writerHosts(state: MonitorState, config: HaConfig): Set<string> {
+  const ips = new Set(writerRole(config).ips);
+  const out = new Set<string>();
+  for (const a of state.roles) if (ips.has(a.ip) && a.host !== null) out.add(a.host);
+  if (state.transition?.from) out.add(state.transition.from);
+  return out;
+}
+
+function repThreads(mysql: MysqlProbe): ProbeResult {
+  if (!mysql.ok) return mysql;
+  const r = mysql.observation.replication;
+  if (r === null) return { ok: false, outcome: "error", message: "ERROR: Replication is not set up", cause: "no replication configured" };
+  if (r.ioRunning && r.sqlRunning) return { ok: true };
+  const which = [!r.ioRunning ? "IO" : null, !r.sqlRunning ? "SQL" : null].filter(Boolean).join(" and ");
+  return { ok: false, outcome: "error", message: "ERROR: Replication is broken", cause: `${which} thread not running` };
+}
+
+/**
+ * Sends the actions in decide's order. After a host fails to answer, its remaining actions this
+ * cycle are skipped (the next cycle decides again), so one dead agent costs one timeout, not
+ * one per action. wait-catchup is not awaited: it only speeds up the next cycles. Returns the
+ * hosts whose lease renewal may have arrived.
+ */
+async function execute(ctx: CycleContext, actions: readonly Action[], renewAt: number, io: MonitorIo): Promise<Set<string>> {
+  const delivered = new Set<string>();
+  const skip = new Set<string>();
+  for (const action of actions) {
+    const name = actionHost(action);
+    if (action.kind === "alert" || action.kind === "kill-host") {
+      io.log(action.kind === "alert" ? `ALERT (${action.situation}): ${action.message}` : `kill-host ${action.host}: its agent cannot be told anything`);
+      io.local?.(action);
+      continue;
+    }
+    if (name === null || skip.has(name)) continue;
+    const host = ctx.hosts.find((h) => h.name === name);
+    if (!host) continue;
+    const now = io.now();
+    const request = toAgentRequest(action, ctx.hosts, action.kind === "renew-lease" ? renewAt : now, now);
+    if (request === null) continue;
+    if (action.kind === "wait-catchup") {
+      const inflight = ctx.catchupInFlight;
+      if (inflight?.has(name)) continue;
+      inflight?.add(name);
+      void io.send(host, request, request.kind === "wait-catchup" ? request.timeoutMs + ctx.agentTimeoutMs : ctx.agentTimeoutMs).then((r) => {
+        inflight?.delete(name);
+        if (!r.ok) io.log(`wait-catchup on ${name}: ${r.error}`);
+      });
+      continue;
+    }
+    const r = await io.send(host, request, ctx.agentTimeoutMs);
+    if (r.ok) {
+      if (action.kind === "renew-lease") delivered.add(name);
+      continue;
+    }
+    if (action.kind === "renew-lease" && r.delivered === "maybe") delivered.add(name);
+    skip.add(name);
+    io.log(`${action.kind} on ${name} failed: ${r.error}`);
+  }
+  return delivered;
+}

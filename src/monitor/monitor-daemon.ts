@@ -1,0 +1,231 @@
+import { readFileSync } from "node:fs";
+import type { Server } from "node:net";
+import { dirname, resolve } from "node:path";
+import { ConfigError } from "../errors.js";
+import {
+  EMPTY_CHECKS,
+  adoptMonitorState,
+  haConfigFromMmm,
+  initialMonitorState,
+  parseControlCommand,
+  rolesOfHost,
+  runControlCommand,
+  type HaConfig,
+  type MonitorState,
+  type Snapshot,
+} from "../ha/index.js";
+import { parseMmmConfig } from "../mmm-config/parse-mmm-config.js";
+import type { MmmConfig } from "../mmm-config/model.js";
+import { AgentStateSchema, ControlRequestSchema, type AgentRequest } from "../protocol/agent-messages.js";
+import { parseClusterSecret } from "../protocol/envelope.js";
+import { request, serve, type Peer } from "../protocol/wire.js";
+import type { Secret } from "../secret.js";
+import type { MonitoredHost } from "./agent-request.js";
+import { sqlGtidOps } from "./gtid-ops.js";
+import { initialLoopState, runCycle, type CycleContext, type LoopState, type MonitorIo, type SendResult } from "./monitor-cycle.js";
+import { MysqlChecker } from "./mysql-checker.js";
+import { readStatusFile, writeStatusFile } from "./status-file.js";
+import { tcpPing } from "./tcp-ping.js";
+
+export const DEFAULT_MONITOR_CONFIG = "/etc/mysql-mmm/mmm_mon.conf";
+export const DEFAULT_STATUS_PATH = "/var/lib/mysql-mmm/mmm_mond.status";
+/** The name the monitor signs with and answers to; agents and `mmm control` address it so. */
+export const MONITOR_PEER = "monitor";
+export const CONTROL_PEER = "control";
+
+/** mmm_mon.conf (with its includes) as the monitor and `mmm control` read it. */
+export function loadMonitorConfig(file: string, program: "monitor" | "control" = "monitor"): MmmConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read the monitor configuration (${(err as Error).message}); pass --config or run mmm bootstrap`);
+  }
+  const dir = dirname(file);
+  return parseMmmConfig(text, file, (name) => readFileSync(resolve(dir, name), "utf8"), { program });
+}
+
+export function loadClusterSecret(config: MmmConfig): Buffer {
+  const file = config.clusterSecretFile;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read the cluster secret (${(err as Error).message}); cluster_secret_file names it, mmm bootstrap writes it`);
+  }
+  try {
+    return parseClusterSecret(text, file);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
+export interface RunningMonitor {
+  /** Resolves when the loop has stopped. */
+  readonly done: Promise<void>;
+  stop(): Promise<void>;
+  /** The control server's address. */
+  readonly address: { readonly ip: string; readonly port: number };
+}
+
+export interface MonitorOptions {
+  readonly configFile: string;
+  readonly log: (line: string) => void;
+}
+
+/** Starts the monitor: control server first (so a port conflict fails at once), then the loop. */
+export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
+  const mmm = loadMonitorConfig(o.configFile);
+  const mon = mmm.monitor;
+  if (!mon) throw new ConfigError(`${o.configFile}: no <monitor> section`);
+  const secret = loadClusterSecret(mmm);
+  const config = haConfigFromMmm(mmm);
+  const statusPath = mon.statusPath ?? DEFAULT_STATUS_PATH;
+  const hosts: MonitoredHost[] = mmm.hosts.map((h) => ({ name: h.name, ip: h.ip, agentPort: h.agentPort, mysqlPort: h.mysqlPort }));
+  const account = monitorAccount(mmm, o.configFile);
+  const checker = new MysqlChecker(account.user, account.password, new Map(hosts.map((h) => [h.ip, h.name])));
+  const peer: Peer = { name: MONITOR_PEER, secret, log: o.log };
+  const pingPort = hosts[0]?.agentPort ?? 9989;
+
+  const now = Date.now();
+  const stored = await readStatusFile(statusPath);
+  const state: MonitorState = stored ? adoptMonitorState(stored, config, now) : initialMonitorState(config, now);
+  o.log(
+    stored
+      ? `monitor starting with the stored state from ${statusPath} (mode ${state.mode})`
+      : `monitor starting without ${statusPath}: every host may hold anything until observed (lease ${config.leaseMs / 1000} s)`,
+  );
+  let loop: LoopState = initialLoopState(state, EMPTY_CHECKS);
+
+  const io: MonitorIo = {
+    now: () => Date.now(),
+    ping: async (h, timeoutMs) => {
+      const r = await tcpPing(h.ip, h.agentPort, timeoutMs);
+      return r.ok ? r : { ok: false, outcome: "error", message: `ERROR: Could not ping ${h.ip} (${r.cause})`, cause: r.cause };
+    },
+    probeMysql: (h, timeoutMs) => checker.probe(h, timeoutMs),
+    readGtid: (h, timeoutMs) => checker.readGtid(h, timeoutMs),
+    agentState: async (h, timeoutMs) => {
+      try {
+        const r = AgentStateSchema.safeParse(await request(peer, h.name, h.ip, h.agentPort, { kind: "get-state", sentAt: Date.now() }, timeoutMs));
+        if (!r.success || r.data.host !== h.name) return null;
+        return { vips: r.data.vips, writable: r.data.writable, uptime: r.data.uptime };
+      } catch {
+        return null;
+      }
+    },
+    network: async (timeoutMs) => {
+      if (mon.pingIps.length === 0) return true;
+      const all = await Promise.all(mon.pingIps.map((ip) => tcpPing(ip, pingPort, timeoutMs)));
+      return all.some((r) => r.ok);
+    },
+    send: (h, req, timeoutMs) => sendToAgent(peer, h, req, timeoutMs),
+    persist: (s) => writeStatusFile(statusPath, s),
+    log: o.log,
+  };
+  const ctx: CycleContext = { config, hosts, deps: { gtid: sqlGtidOps }, agentTimeoutMs: 1000, catchupInFlight: new Set() };
+
+  // Cycles and control commands take turns: a command sees a whole cycle's snapshot and its
+  // state change is persisted before the next cycle starts from it.
+  let turn: Promise<void> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = turn.then(fn);
+    turn = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    return p;
+  };
+
+  const server: Server = await serve(peer, mon.port, mon.ip, async (body, from) => {
+    const req = ControlRequestSchema.safeParse(body);
+    if (!req.success) throw new Error("not a control command");
+    return exclusive(async () => {
+      const snap: Snapshot = { ...(loop.snapshot ?? emptySnapshot(config, loop)), state: loop.state };
+      const line = req.data.line;
+      const parsed = parseControlCommand(line);
+      if ("invalid" in parsed) return { output: parsed.invalid, exitCode: 1, status: summary(config, loop.state) };
+      const r = runControlCommand(snap, parsed, Date.now(), { deps: ctx.deps });
+      if (r.next !== loop.state) {
+        await writeStatusFile(statusPath, r.next);
+        loop = { ...loop, state: r.next, snapshot: { ...snap, state: r.next } };
+        o.log(`control (${from}): ${line.trim()}: ${r.output.split("\n")[0]}`);
+      }
+      return { output: r.output, exitCode: /^(ERROR|Invalid command)/.test(r.output) ? 1 : 0, status: summary(config, r.next) };
+    });
+  });
+  o.log(`control server listening on ${mon.ip}:${mon.port}`);
+
+  const periodMs = Math.min(...Object.values(config.checks).map((c) => c.checkPeriodMs), 1000);
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  const done = (async () => {
+    while (!stopped) {
+      const t0 = Date.now();
+      await exclusive(async () => {
+        try {
+          loop = (await runCycle(ctx, loop, io)).loop;
+        } catch (err) {
+          // A bad cycle is logged and the next one starts from the last good state.
+          o.log(`cycle failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      });
+      const wait = Math.max(0, periodMs - (Date.now() - t0));
+      if (!stopped && wait > 0) await new Promise<void>((r) => ((wake = r), setTimeout(r, wait)));
+    }
+  })();
+
+  return {
+    done,
+    address: { ip: mon.ip, port: mon.port },
+    async stop() {
+      stopped = true;
+      wake?.();
+      await done;
+      await new Promise<void>((r) => server.close(() => r()));
+      checker.close();
+    },
+  };
+}
+
+function monitorAccount(mmm: MmmConfig, file: string): { user: string; password: Secret } {
+  const h = mmm.hosts.find((x) => x.monitorUser !== undefined && x.monitorPassword !== undefined);
+  if (!h || !h.monitorUser || !h.monitorPassword) {
+    throw new ConfigError(`${file}: monitor_user and monitor_password are not set (put them in <host default>)`);
+  }
+  return { user: h.monitorUser, password: h.monitorPassword };
+}
+
+/** Connection errors before the message left mean it cannot have arrived (wire.ts wraps err.message). */
+export function classifySendError(message: string): "no" | "maybe" {
+  return /connect (ECONNREFUSED|EHOSTUNREACH|ENETUNREACH)/.test(message) ? "no" : "maybe";
+}
+
+async function sendToAgent(peer: Peer, h: MonitoredHost, req: AgentRequest, timeoutMs: number): Promise<SendResult> {
+  try {
+    await request(peer, h.name, h.ip, h.agentPort, req, timeoutMs);
+    return { ok: true };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return { ok: false, delivered: classifySendError(message), error: message };
+  }
+}
+
+function emptySnapshot(config: HaConfig, loop: LoopState): Snapshot {
+  return { config, state: loop.state, checks: loop.checks, observed: {}, network: true };
+}
+
+/** The structured form `mmm control --json` prints next to MMM's text. */
+export function summary(config: HaConfig, state: MonitorState) {
+  return {
+    mode: state.mode,
+    hosts: config.hosts.map((h) => ({
+      name: h.name,
+      ip: h.ip,
+      mode: h.mode,
+      state: state.hosts[h.name]?.state ?? "UNKNOWN",
+      reason: state.hosts[h.name]?.reason ?? "",
+      roles: rolesOfHost(state.roles, h.name).map((a) => ({ role: a.role, ip: a.ip })),
+    })),
+  };
+}

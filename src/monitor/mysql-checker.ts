@@ -1,0 +1,181 @@
+import mysql from "mysql2/promise";
+import type { MysqlObservation, ReplicationObservation } from "../ha/index.js";
+import type { Secret } from "../secret.js";
+import { resolveDialect, type Dialect } from "../sql/dialect.js";
+import { parseServerVersion } from "../sql/flavor.js";
+import { SELECT_SERVER_IDENTITY, selectGtidState, selectReadOnly, showReplicaStatus } from "../sql/statements.js";
+import { parseGtidState, parseReadOnly, parseReplicaStatus, type GtidState, type Row } from "../sql/status.js";
+import type { MonitoredHost } from "./agent-request.js";
+import type { MysqlProbe } from "./monitor-cycle.js";
+
+/**
+ * The monitor's own look at each mysqld, over TCP as monitor_user (BINLOG MONITOR + SLAVE
+ * MONITOR on MariaDB, REPLICATION CLIENT on MySQL). One connection per host, kept between
+ * cycles; any failure or timeout destroys it and the next probe reconnects, so a half-dead
+ * connection never hides a restarted server. MMM's check messages are kept.
+ *
+ * This talks to mysql2 directly instead of through src/remote (which tunnels admin sessions
+ * over SSH to the Unix socket): the monitor must see mysqld the way clients do, over the network.
+ */
+export class MysqlChecker {
+  readonly #conns = new Map<string, { conn: mysql.Connection; dialect: Dialect }>();
+
+  constructor(
+    private readonly user: string,
+    private readonly password: Secret,
+    /** ip → host name, to name Master_Host. */
+    private readonly hostByIp: ReadonlyMap<string, string>,
+  ) {}
+
+  async probe(host: MonitoredHost, timeoutMs: number): Promise<MysqlProbe> {
+    const deadline = Date.now() + timeoutMs;
+    let session: { conn: mysql.Connection; dialect: Dialect };
+    try {
+      session = await this.#session(host, timeoutMs);
+    } catch (err) {
+      return this.#failure(host, err, "connect", timeoutMs);
+    }
+    try {
+      const left = () => Math.max(1, deadline - Date.now());
+      const { conn, dialect } = session;
+      await bounded(conn.query("SELECT 1"), left(), "SELECT 1");
+      const [ro] = await bounded(conn.query(selectReadOnly(dialect).sql), left(), "read_only");
+      const [gtid] = await bounded(conn.query(selectGtidState(dialect).sql), left(), "GTID state");
+      const [rs] = await bounded(conn.query(showReplicaStatus(dialect).sql), left(), dialect.showReplicaStatus);
+      const readOnly = parseReadOnly(dialect, firstRow(ro)).readOnly;
+      const state = parseGtidState(dialect, firstRow(gtid));
+      const replica = parseReplicaStatus(rows(rs));
+      let replication: ReplicationObservation | null = null;
+      if (replica) {
+        const source = this.hostByIp.get(replica.sourceHost) ?? hostNamed(this.hostByIp, replica.sourceHost);
+        const retrieved = replica.gtid.kind === "mariadb" ? replica.gtid.ioPos : replica.gtid.retrieved;
+        replication = {
+          ...(source !== undefined ? { source } : {}),
+          ioRunning: replica.ioRunning === "yes",
+          sqlRunning: replica.sqlRunning,
+          secondsBehind: replica.secondsBehind,
+          ...(retrieved !== "" ? { retrievedGtid: retrieved } : {}),
+          relayLogApplied:
+            replica.readSourceLogPos !== null &&
+            replica.readSourceLogPos === replica.execSourceLogPos &&
+            replica.sourceLogFile === replica.relaySourceLogFile,
+          usingGtid: replica.gtid.kind === "mariadb" ? replica.gtid.using !== "no" : replica.gtid.autoPosition,
+        };
+      }
+      const executed = gtidText(state);
+      const observation: MysqlObservation = { readOnly, ...(executed !== "" ? { gtidExecuted: executed } : {}), replication };
+      return { ok: true, observation };
+    } catch (err) {
+      this.#drop(host.name);
+      return this.#failure(host, err, "query", timeoutMs);
+    }
+  }
+
+  /** The executed GTID set alone (the writer's, read after the others'). */
+  async readGtid(host: MonitoredHost, timeoutMs: number): Promise<string | null> {
+    const session = this.#conns.get(host.name);
+    if (!session) return null;
+    try {
+      const [gtid] = await bounded(session.conn.query(selectGtidState(session.dialect).sql), timeoutMs, "GTID state");
+      return gtidText(parseGtidState(session.dialect, firstRow(gtid))) || null;
+    } catch {
+      this.#drop(host.name);
+      return null;
+    }
+  }
+
+  close(): void {
+    for (const name of [...this.#conns.keys()]) this.#drop(name);
+  }
+
+  async #session(host: MonitoredHost, timeoutMs: number): Promise<{ conn: mysql.Connection; dialect: Dialect }> {
+    const have = this.#conns.get(host.name);
+    if (have) return have;
+    const pending = mysql.createConnection({
+      host: host.ip,
+      port: host.mysqlPort,
+      user: this.user,
+      password: this.password.reveal(),
+      charset: "utf8mb4",
+      connectTimeout: timeoutMs,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+    });
+    // A connect that loses the race still resolves later: close it then.
+    let conn: mysql.Connection;
+    try {
+      conn = await bounded(pending, timeoutMs, "connect");
+    } catch (err) {
+      pending.then((c) => c.destroy()).catch(() => undefined);
+      throw err;
+    }
+    conn.on("error", () => this.#drop(host.name));
+    try {
+      const [id] = await bounded(conn.query(SELECT_SERVER_IDENTITY.sql), timeoutMs, "SELECT VERSION()");
+      const row = firstRow(id);
+      const dialect = resolveDialect(parseServerVersion(String(row.version), String(row.version_comment ?? "")));
+      const session = { conn, dialect };
+      this.#conns.set(host.name, session);
+      return session;
+    } catch (err) {
+      conn.destroy();
+      throw err;
+    }
+  }
+
+  #drop(name: string): void {
+    const s = this.#conns.get(name);
+    this.#conns.delete(name);
+    s?.conn.destroy();
+  }
+
+  #failure(host: MonitoredHost, err: unknown, phase: "connect" | "query", timeoutMs: number): MysqlProbe {
+    const e = err as { code?: string; errno?: number; message?: string };
+    const text = e.message ?? String(err);
+    // MMM: "Too many connections" (1040) says nothing about the host's health.
+    if (e.errno === 1040 || e.code === "ER_CON_COUNT_ERROR") {
+      return { ok: false, outcome: "unknown", message: `UNKNOWN: Too many connections! ${text}`, cause: "too many connections" };
+    }
+    const cause =
+      err instanceof TimeoutError
+        ? `timeout after ${timeoutMs / 1000} s`
+        : e.code === "ECONNREFUSED"
+          ? "connection refused"
+          : e.code === "EHOSTUNREACH"
+            ? "host unreachable"
+            : text;
+    const message =
+      phase === "connect"
+        ? `ERROR: Connect error (host = ${host.ip}:${host.mysqlPort}, user = ${this.user})! ${text}`
+        : `ERROR: Query error (host = ${host.ip}:${host.mysqlPort})! ${text}`;
+    return { ok: false, outcome: "error", message, cause };
+  }
+}
+
+class TimeoutError extends Error {}
+
+function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+function rows(x: unknown): Row[] {
+  return Array.isArray(x) ? (x as Row[]) : [];
+}
+
+function firstRow(x: unknown): Row {
+  return rows(x)[0] ?? {};
+}
+
+/** MariaDB: gtid_binlog_state (every server's last GTID per domain, see gtid-ops.ts); MySQL: gtid_executed. */
+function gtidText(s: GtidState): string {
+  return s.kind === "mariadb" ? s.binlogState : s.executed;
+}
+
+function hostNamed(byIp: ReadonlyMap<string, string>, nameOrIp: string): string | undefined {
+  for (const name of byIp.values()) if (name === nameOrIp) return name;
+  return undefined;
+}

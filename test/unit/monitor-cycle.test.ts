@@ -1,0 +1,235 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { EMPTY_CHECKS, haConfigFromMmm, type HaConfig, type MonitorState } from "../../src/ha/index.js";
+import { parseMmmConfig } from "../../src/mmm-config/index.js";
+import { RECOMMENDED_CHECKS } from "../../src/mmm-config/model.js";
+import type { AgentRequest } from "../../src/protocol/agent-messages.js";
+import type { MonitoredHost } from "../../src/monitor/agent-request.js";
+import { sqlGtidOps } from "../../src/monitor/gtid-ops.js";
+import { classifySendError } from "../../src/monitor/monitor-daemon.js";
+import { initialLoopState, runCycle, type CycleContext, type LoopState, type MonitorIo, type SendResult } from "../../src/monitor/monitor-cycle.js";
+import { at, buildState } from "./ha-fixture.js";
+
+const FIX = join(import.meta.dirname, "../fixtures/templates");
+const mmm = parseMmmConfig(readFileSync(join(FIX, "mmm_mon.conf"), "utf8"), "mmm_mon.conf", (n) => readFileSync(join(FIX, n), "utf8"), {
+  program: "monitor",
+});
+const config: HaConfig = haConfigFromMmm(mmm);
+const hosts: MonitoredHost[] = mmm.hosts.map((h) => ({ name: h.name, ip: h.ip, agentPort: h.agentPort, mysqlPort: h.mysqlPort }));
+const WRITER_IP = "192.168.77.100";
+const GTID = "0-1-100";
+
+/** Hosts as the fake agents and mysqlds see themselves; requests change them as a real agent would. */
+interface FakeHost {
+  vips: Set<string>;
+  writable: boolean;
+  mysqlUp: boolean;
+  agentUp: boolean;
+  /** Answers get-state, then its port closes before the commands (a restarting agent). */
+  refuseCommands: boolean;
+  source: string | undefined;
+  lease: number | null;
+}
+
+type Call = { readonly t: number; readonly what: string };
+
+class FakeCluster implements MonitorIo {
+  t = at(0);
+  readonly calls: Call[] = [];
+  readonly logs: string[] = [];
+  readonly persisted: MonitorState[] = [];
+  readonly hosts: Record<string, FakeHost> = {};
+
+  constructor(writer: string) {
+    for (const h of config.hosts) {
+      const source = h.mode === "master" ? h.peer : writer;
+      this.hosts[h.name] = { vips: new Set(), writable: h.name === writer, mysqlUp: true, agentUp: true, refuseCommands: false, source, lease: null };
+    }
+  }
+  now = () => this.t;
+  ping = async () => ({ ok: true as const });
+  network = async () => true;
+  async probeMysql(h: MonitoredHost) {
+    const f = this.hosts[h.name]!;
+    if (!f.mysqlUp) {
+      return { ok: false as const, outcome: "error" as const, message: `ERROR: Connect error (host = ${h.ip}:3306)! connect ECONNREFUSED`, cause: "connection refused" };
+    }
+    const replication = { ...(f.source ? { source: f.source } : {}), ioRunning: true, sqlRunning: true, secondsBehind: 0, retrievedGtid: GTID, relayLogApplied: true, usingGtid: true };
+    return { ok: true as const, observation: { readOnly: !f.writable, gtidExecuted: GTID, replication } };
+  }
+  async readGtid(h: MonitoredHost) {
+    this.calls.push({ t: this.t, what: `read-gtid ${h.name}` });
+    return this.hosts[h.name]!.mysqlUp ? GTID : null;
+  }
+  async agentState(h: MonitoredHost) {
+    const f = this.hosts[h.name]!;
+    return f.agentUp ? { vips: [...f.vips].sort(), writable: f.mysqlUp ? f.writable : null, uptime: 1000 } : null;
+  }
+  async send(h: MonitoredHost, r: AgentRequest): Promise<SendResult> {
+    const f = this.hosts[h.name]!;
+    this.calls.push({ t: this.t, what: `${r.kind} ${h.name}${"ip" in r ? ` ${r.ip}` : ""}` });
+    if (!f.agentUp || f.refuseCommands) return { ok: false, delivered: "no", error: "connect ECONNREFUSED" };
+    switch (r.kind) {
+      case "fence":
+        for (const ip of r.ips) f.vips.delete(ip);
+        f.writable = false;
+        break;
+      case "renew-lease":
+        f.lease = this.t + r.leaseMs;
+        break;
+      case "set-writable":
+        f.writable = true;
+        break;
+      case "set-read-only":
+        f.writable = false;
+        break;
+      case "add-vip":
+        f.vips.add(r.ip);
+        break;
+      case "remove-vip":
+        f.vips.delete(r.ip);
+        break;
+      case "repoint-replica":
+        f.source = r.source;
+        break;
+      default:
+        break;
+    }
+    return { ok: true };
+  }
+  async persist(s: MonitorState) {
+    this.calls.push({ t: this.t, what: "persist" });
+    this.persisted.push(s);
+  }
+  log(line: string) {
+    this.logs.push(line);
+  }
+}
+
+const ctx: CycleContext = { config, hosts, deps: { gtid: sqlGtidOps }, agentTimeoutMs: 1000 };
+
+function healthyLoop(): LoopState {
+  const state = buildState(config, {
+    roles: { [WRITER_IP]: "db1", "192.168.77.101": "db1", "192.168.77.102": "db2", "192.168.77.103": "db3", "192.168.77.104": "db4" },
+  });
+  return initialLoopState(state, EMPTY_CHECKS);
+}
+
+async function cycles(fake: FakeCluster, loop: LoopState, seconds: number, until?: (l: LoopState) => boolean): Promise<LoopState> {
+  const end = fake.t + seconds * 1000;
+  while (fake.t < end) {
+    loop = (await runCycle(ctx, loop, fake)).loop;
+    if (until?.(loop)) return loop;
+    fake.t += 500;
+  }
+  return loop;
+}
+
+/** Agrees the fakes with a healthy state: every agent holds what the state gives it. */
+function settle(fake: FakeCluster, loop: LoopState): void {
+  for (const a of loop.state.roles) if (a.host) fake.hosts[a.host]!.vips.add(a.ip);
+}
+
+describe("the monitor cycle", () => {
+  it("bootstrap's rendered mmm_mon.conf sets mmm's recommended check timings", () => {
+    expect(mmm.checks).toEqual(RECOMMENDED_CHECKS);
+  });
+
+  it("keeps a healthy cluster as it is: only lease renewals, persisted before they are sent", async () => {
+    const fake = new FakeCluster("db1");
+    let loop = healthyLoop();
+    settle(fake, loop);
+    loop = await cycles(fake, loop, 3);
+    const sent = fake.calls.filter((c) => c.what !== "persist" && !c.what.startsWith("read-gtid"));
+    expect(new Set(sent.map((c) => c.what.split(" ")[0]))).toEqual(new Set(["renew-lease"]));
+    expect(fake.hosts.db1!.vips.has(WRITER_IP)).toBe(true);
+    // Every cycle's first persist comes before its first renewal.
+    for (const t of new Set(sent.map((c) => c.t))) {
+      const ofCycle = fake.calls.filter((c) => c.t === t);
+      expect(ofCycle.findIndex((c) => c.what === "persist")).toBeLessThan(ofCycle.findIndex((c) => c.what.startsWith("renew-lease")));
+    }
+    // The lease the daemon persisted covers the renewal it sent.
+    const last = fake.persisted.at(-1)!;
+    expect(last.leases.db1).toBeGreaterThanOrEqual(at(2.5));
+  });
+
+  it("reads the writer's GTID set after every other host's", async () => {
+    const fake = new FakeCluster("db1");
+    const loop = healthyLoop();
+    settle(fake, loop);
+    await runCycle(ctx, loop, fake);
+    expect(fake.calls.filter((c) => c.what.startsWith("read-gtid")).map((c) => c.what)).toEqual(["read-gtid db1"]);
+  });
+
+  it("replaces a writer whose mysqld died: fence db1 first, then db2 writable with the VIP, one reason logged", async () => {
+    const fake = new FakeCluster("db1");
+    let loop = healthyLoop();
+    settle(fake, loop);
+    loop = await cycles(fake, loop, 2);
+    fake.calls.length = 0;
+    fake.logs.length = 0;
+    const killedAt = fake.t;
+    fake.hosts.db1!.mysqlUp = false;
+    loop = await cycles(fake, loop, 10, () => fake.hosts.db2!.writable && fake.hosts.db2!.vips.has(WRITER_IP));
+
+    const promotedAfter = fake.t - killedAt;
+    expect(fake.hosts.db2!.writable).toBe(true);
+    expect(fake.hosts.db2!.vips.has(WRITER_IP)).toBe(true);
+    expect(fake.hosts.db1!.vips.has(WRITER_IP)).toBe(false);
+    expect(promotedAfter).toBeLessThanOrEqual(3000);
+
+    const what = fake.calls.map((c) => c.what);
+    const fence = what.indexOf(`fence db1`);
+    expect(fence).toBeGreaterThanOrEqual(0);
+    expect(what.indexOf("set-writable db2")).toBeGreaterThan(fence);
+    expect(what.indexOf(`add-vip db2 ${WRITER_IP}`)).toBeGreaterThan(fence);
+    // Each cycle that sent anything persisted its state first.
+    const firstSend = fake.calls.findIndex((c) => c.what === "fence db1");
+    const persistBefore = fake.calls.slice(0, firstSend).filter((c) => c.t === fake.calls[firstSend]!.t && c.what === "persist");
+    expect(persistBefore).toHaveLength(1);
+    expect(fake.persisted.some((s) => s.transition?.from === "db1" && s.transition.to === "db2")).toBe(true);
+
+    const moving = fake.logs.filter((l) => /^moving writer from db1 to db2 because db1 is HARD_OFFLINE \(mysql: connection refused/.test(l));
+    expect(moving).toHaveLength(1);
+    expect(loop.state.roles.find((a) => a.ip === WRITER_IP)?.host).toBe("db2");
+    // The slave that followed db1 follows db2, by GTID.
+    expect(fake.hosts.db3!.source).toBe("db2");
+  });
+
+  it("skips a dead agent's remaining actions and records no lease it never received", async () => {
+    const fake = new FakeCluster("db1");
+    let loop = healthyLoop();
+    settle(fake, loop);
+    loop = await cycles(fake, loop, 1);
+    const before = loop.state.leases.db3!;
+    fake.hosts.db3!.refuseCommands = true;
+    fake.calls.length = 0;
+    const r = await runCycle(ctx, loop, fake);
+    expect(fake.calls.filter((c) => c.what.endsWith(" db3")).map((c) => c.what)).toEqual(["renew-lease db3"]);
+    expect(r.loop.state.leases.db3).toBe(before);
+    // …but the file on disk assumed the renewal may have arrived, until the cycle knew better.
+    const pessimistic = fake.persisted.at(-2)!;
+    expect(pessimistic.leases.db3).toBeGreaterThan(before);
+  });
+});
+
+describe("agent send errors", () => {
+  it("counts only a failed connect as never delivered", () => {
+    expect(classifySendError("db1 (192.168.77.2:9989): connect ECONNREFUSED 192.168.77.2:9989")).toBe("no");
+    expect(classifySendError("db1 (192.168.77.2:9989) did not answer within 1000 ms")).toBe("maybe");
+    expect(classifySendError("db1: answer refused: bad MAC")).toBe("maybe");
+  });
+});
+
+describe("sqlGtidOps", () => {
+  it.each([
+    ["0-1-101", "0-1-100,0-2-105", "0-1-101"],
+    ["0-1-100", "0-1-100,0-2-105", null],
+    ["0-1-100,0-2-5", "0-1-100", "0-2-1..5"],
+    ["3e11fa47-71ca-11e1-9e33-c80aa9429562:1-10", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-8", "3e11fa47-71ca-11e1-9e33-c80aa9429562:9-10"],
+    ["3e11fa47-71ca-11e1-9e33-c80aa9429562:1-10", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-10", null],
+  ])("%s minus %s is %s", (a, b, want) => {
+    expect(sqlGtidOps.subtract(a, b)).toBe(want);
+  });
+});
