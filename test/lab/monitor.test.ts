@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { labMysqld } from "../../src/lab/lab-faults.js";
+import { freshLab, LAB_INVENTORY, mmm, onHost, ROOT, sqlOn } from "./support.js";
+
+/**
+ * `mmm monitor` and `mmm control` on the lab, end to end: bootstrap, an agent on every DB host,
+ * the monitor on the monitor host (all from dist/mmm.cjs: `npm run build` first), then every
+ * assertion on what the hosts really hold — VIPs on eth0, read_only — not on log text alone.
+ * The test process cannot reach 192.168.77.x: `mmm control` runs inside the monitor host.
+ * Run under the lab lock: flock /run/mmm-lab-usage.lock npx vitest run test/lab/monitor.test.ts
+ */
+
+const BUNDLE = join(ROOT, "dist", "mmm.cjs");
+const WRITER_VIP = "192.168.77.100";
+const IPS: Record<string, string> = { db1: "192.168.77.2", db2: "192.168.77.3", db3: "192.168.77.4", db4: "192.168.77.5" };
+const DBS = ["db1", "db2", "db3", "db4"];
+const AGENT_PID = "/run/mysql-mmm/mmm_agentd.pid";
+const MONITOR_PID = "/run/mysql-mmm/mmm_mond.pid";
+const MONITOR_LOG = "/var/log/mysql-mmm/mmm_mond.log";
+
+const started: { host: string; pid: number }[] = [];
+
+async function control(cmd: string, extra = ""): Promise<{ code: number; out: string }> {
+  const r = await onHost("monitor", `node ${BUNDLE} control ${extra} ${cmd}`, 30_000);
+  return { code: r.code, out: r.stdout + r.stderr };
+}
+
+async function vipsOn(host: string): Promise<string[]> {
+  const r = await onHost(host, "ip -4 -o addr show dev eth0");
+  return [...r.stdout.matchAll(/inet (\d+\.\d+\.\d+\.\d+)/g)].map((m) => m[1]!);
+}
+
+async function readOnly(host: string): Promise<string> {
+  return sqlOn(host, "SELECT @@GLOBAL.read_only");
+}
+
+async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await probe();
+  while (!ok(last)) {
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(last)} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+    last = await probe();
+  }
+  return last;
+}
+
+/** Starts `mmm PROGRAM` detached on a host (unless bootstrap already did) and remembers its pid if it is ours. */
+async function startDaemon(host: string, program: "agent" | "monitor", pidFile: string): Promise<void> {
+  const running = await onHost(host, `test -f ${pidFile} && kill -0 $(cat ${pidFile}) && cat ${pidFile}`);
+  if (running.code === 0) return;
+  const r = await onHost(host, `node ${BUNDLE} ${program}`, 30_000);
+  expect(r.code, `${host}: mmm ${program}: ${r.stdout}${r.stderr}`).toBe(0);
+  expect(r.stdout).toMatch(new RegExp(`mmm ${program} started \\(pid \\d+\\)`));
+  started.push({ host, pid: Number((await onHost(host, `cat ${pidFile}`)).stdout.trim()) });
+}
+
+function hostLine(show: string, host: string): string {
+  return show.split("\n").find((l) => l.startsWith(`  ${host}(`)) ?? "";
+}
+
+describe("mmm monitor and mmm control on the lab", () => {
+  beforeAll(async () => {
+    await freshLab();
+    const b = await mmm(["bootstrap", LAB_INVENTORY]);
+    expect(b.code, b.stdout + b.stderr).toBe(0);
+    for (const h of DBS) await startDaemon(h, "agent", AGENT_PID);
+    await startDaemon("monitor", "monitor", MONITOR_PID);
+    // MMM's first start: hosts wait in AWAITING_RECOVERY until an admin (or auto_set_online) says so.
+    for (const h of DBS) {
+      await until(`set_online ${h}`, () => control(`set_online ${h}`), (r) => /^OK: /.test(r.out), 30_000);
+    }
+  }, 600_000);
+
+  afterAll(async () => {
+    // Only the daemons this test started, by pid.
+    for (const { host, pid } of started.reverse()) {
+      await onHost(host, `kill ${pid}; for i in $(seq 50); do kill -0 ${pid} 2>/dev/null || break; sleep 0.1; done`).catch(() => undefined);
+    }
+  }, 60_000);
+
+  it("show prints MMM's format: every host ONLINE, the writer VIP on db1, one reader each", async () => {
+    const show = await until(
+      "db1 holds the writer role",
+      async () => (await control("show")).out,
+      (s) => /writer\(192\.168\.77\.100\)/.test(hostLine(s, "db1")) && DBS.every((h) => /Roles: \S/.test(hostLine(s, h))),
+    );
+    expect(show).toMatch(/^  db1\(192\.168\.77\.2\) master\/ONLINE\. Roles: reader\(192\.168\.77\.10[1-4]\), writer\(192\.168\.77\.100\)$/m);
+    expect(show).toMatch(/^  db2\(192\.168\.77\.3\) master\/ONLINE\. Roles: reader\(192\.168\.77\.10[1-4]\)$/m);
+    expect(show).toMatch(/^  db3\(192\.168\.77\.4\) slave\/ONLINE\. Roles: reader\(192\.168\.77\.10[1-4]\)$/m);
+    expect(show).toMatch(/^  db4\(192\.168\.77\.5\) slave\/ONLINE\. Roles: reader\(192\.168\.77\.10[1-4]\)$/m);
+    const vips = Object.fromEntries(await Promise.all(DBS.map(async (h) => [h, await vipsOn(h)] as const)));
+    expect(vips.db1).toContain(WRITER_VIP);
+    for (const h of ["db2", "db3", "db4"]) expect(vips[h]).not.toContain(WRITER_VIP);
+    expect(await readOnly("db1")).toBe("0");
+    for (const h of ["db2", "db3", "db4"]) expect(await readOnly(h)).toBe("1");
+  }, 120_000);
+
+  it("checks all prints one line per host and check, all OK", async () => {
+    const r = await control("checks all");
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split("\n");
+    expect(lines).toHaveLength(16);
+    for (const l of lines) expect(l).toMatch(/^db[1-4]\s+(ping|mysql|rep_threads|rep_backlog)\s+\[last change: \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\]  OK/);
+    const one = await control("checks db2 mysql");
+    expect(one.out.trim()).toMatch(/^db2  mysql\s+\[last change: .+\]  OK$/);
+  }, 60_000);
+
+  it("set_offline takes a slave's reader IP away and set_online gives it one back", async () => {
+    const off = await control("set_offline db3");
+    expect(off.out.trim()).toBe("OK: State of 'db3' changed to ADMIN_OFFLINE. Now you can wait some time and check all roles!");
+    await until("db3 without roles", async () => hostLine((await control("show")).out, "db3"), (l) => l === "  db3(192.168.77.4) slave/ADMIN_OFFLINE. Roles: ");
+    await until("db3 holds no VIP", () => vipsOn("db3"), (v) => !v.some((ip) => ip.startsWith("192.168.77.10")));
+    const on = await control("set_online db3");
+    expect(on.out.trim()).toBe("OK: State of 'db3' changed to ONLINE. Now you can wait some time and check its new roles!");
+    await until("db3 back with a reader", async () => hostLine((await control("show")).out, "db3"), (l) => /slave\/ONLINE\. Roles: reader\(/.test(l));
+  }, 120_000);
+
+  it("a control command signed with another key is refused and changes nothing", async () => {
+    const forge = [
+      "rm -rf /tmp/forged && mkdir /tmp/forged",
+      "cp /etc/mysql-mmm/mmm_mon.conf /etc/mysql-mmm/mmm_common.conf /tmp/forged/",
+      "echo 'cluster_secret_file /tmp/forged/cluster.key' >> /tmp/forged/mmm_common.conf",
+      "head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > /tmp/forged/cluster.key",
+    ].join(" && ");
+    expect((await onHost("monitor", forge)).code).toBe(0);
+    const r = await control("set_passive", "--config /tmp/forged/mmm_mon.conf");
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/wrong cluster secret/);
+    expect((await control("mode")).out.trim()).toBe("ACTIVE");
+    expect((await onHost("monitor", `cat ${MONITOR_LOG}`)).stdout).toMatch(/refused a message from 192\.168\.77\.1: bad MAC \(from control\)/);
+  }, 60_000);
+
+  it("kill -9 of the writer's mysqld and mysqld_safe: db2 becomes writer with the VIP", async () => {
+    // A watcher inside db2 notes the moment it holds the VIP and is writable (one clock for all lab hosts).
+    const watch = onHost(
+      "db2",
+      `end=$(($(date +%s) + 60)); while [ $(date +%s) -lt $end ]; do
+         if ip -4 -o addr show dev eth0 | grep -q ' ${WRITER_VIP}/' && [ "$(mariadb -N -B -e 'SELECT @@GLOBAL.read_only')" = 0 ]; then date +%s%N; exit 0; fi
+         sleep 0.05; done; exit 1`,
+      90_000,
+    );
+    const killedAt = Date.now();
+    await labMysqld("db1", "kill");
+    const w = await watch;
+    expect(w.code, w.stderr).toBe(0);
+    const ms = Math.round(Number(w.stdout.trim()) / 1e6 - killedAt);
+    process.stdout.write(`failover after kill -9: db2 writable with ${WRITER_VIP} ${ms} ms after the kill\n`);
+    expect(await vipsOn("db1")).not.toContain(WRITER_VIP);
+    const show = (await control("show")).out;
+    expect(hostLine(show, "db1")).toBe("  db1(192.168.77.2) master/HARD_OFFLINE. Roles: ");
+    expect(hostLine(show, "db2")).toMatch(/master\/ONLINE\. Roles: .*writer\(192\.168\.77\.100\)/);
+    expect(ms).toBeLessThan(10_000);
+  }, 120_000);
+
+  it("move_role writer moves the VIP and write access back to the recovered db1", async () => {
+    await labMysqld("db1", "start");
+    await until("db1 set online", () => control("set_online db1"), (r) => /^OK: /.test(r.out), 60_000);
+    await until("db1 ONLINE", async () => hostLine((await control("show")).out, "db1"), (l) => /master\/ONLINE/.test(l), 30_000);
+    const r = await control("move_role writer db1");
+    expect(r.out.trim()).toBe("OK: Role 'writer' has been moved from 'db2' to 'db1'. Now you can wait some time and check new roles info!");
+    await until("VIP on db1", () => vipsOn("db1"), (v) => v.includes(WRITER_VIP));
+    await until("db1 writable", () => readOnly("db1"), (v) => v === "0");
+    expect(await vipsOn("db2")).not.toContain(WRITER_VIP);
+    expect(await readOnly("db2")).toBe("1");
+    expect(hostLine((await control("show")).out, "db1")).toMatch(/writer\(192\.168\.77\.100\)$/);
+  }, 180_000);
+});
