@@ -10,6 +10,7 @@ interface Options extends ConnectOptions {
   readonly check?: boolean;
   readonly diff?: boolean;
   readonly json?: boolean;
+  readonly force?: boolean;
 }
 
 export function bootstrapCommand(): Command {
@@ -18,7 +19,8 @@ export function bootstrapCommand(): Command {
     .argument("<inventory>", "inventory file (YAML, Ansible style)")
     .option("-C, --check", "change nothing; report what would change")
     .option("-D, --diff", "show file diffs and the SQL to run (secrets as ***)")
-    .option("--json", "print a JSON report instead of the task list");
+    .option("--json", "print a JSON report instead of the task list")
+    .option("--force", "replace a replica's own user data with a copy of the first master's");
   return addConnectOptions(cmd).action(async (file: string, opts: Options) => {
     const inventory = loadInventory(file);
     const hosts = selectHosts(inventory, opts.limit);
@@ -32,6 +34,7 @@ export function bootstrapCommand(): Command {
         hosts,
         steps: BOOTSTRAP_STEPS,
         check: opts.check === true,
+        force: opts.force === true,
         renderer: opts.json ? "silent" : tty ? "default" : "simple",
         parallel: Number(opts.forks ?? 10),
       });

@@ -15,7 +15,7 @@ export async function gatherFacts(transport: Transport): Promise<HostFacts> {
  * per sample would put the session's start-up on the request path only, and bias the offset by
  * half of it. Here both directions of a round trip cost the same.
  */
-async function sampleClock(transport: Transport): Promise<HostFacts["clock"]> {
+export async function sampleClock(transport: Transport): Promise<HostFacts["clock"]> {
   const proc = await transport.spawn(sh`while read -r _; do date +%s%N; done`, 30_000);
   const lines: string[] = [];
   let buf = "";

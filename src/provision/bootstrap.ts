@@ -20,6 +20,8 @@ export interface BootstrapOptions {
   readonly hosts: readonly InventoryHost[];
   readonly steps: readonly Step[];
   readonly check: boolean;
+  /** Replace a replica's own user data with the first master's (never without it). */
+  readonly force?: boolean;
   readonly renderer: "default" | "simple" | "silent";
   readonly parallel: number;
 }
@@ -37,7 +39,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<BootstrapReport
   const secrets = inventorySecrets(inv);
   // The VIP probe and the cluster secret do not depend on facts: overlap them with gathering.
   const vipProbe = probeVips(opts.fleet, inv).catch(() => null);
-  const clusterRead = clusterValues(opts.fleet, inv).catch(() => null);
+  const clusterRead = clusterSecret(opts.fleet, inv).catch(() => null);
   const settled = await opts.fleet.each(inv.hosts, (_h, t) => gatherFacts(t));
   const facts = new Map<string, HostFacts>();
   const unreachable = new Map<string, string>();
@@ -52,7 +54,8 @@ export async function bootstrap(opts: BootstrapOptions): Promise<BootstrapReport
   const problems = preflightProblems({ inventory: inv, hosts: inv.hosts, facts, unreachable, vipsAnswering });
   if (problems.length > 0) return { problems, outcomes: [], recap: [], facts };
 
-  const cluster = (await clusterRead) ?? (await clusterValues(opts.fleet, inv));
+  const secret = (await clusterRead) ?? (await clusterSecret(opts.fleet, inv));
+  const cluster: ClusterValues = { clusterSecret: secret, force: opts.force === true };
   const outcomes = await runSteps({
     inventory: inv,
     fleet: opts.fleet,
@@ -79,8 +82,8 @@ async function probeVips(fleet: Fleet, inv: Inventory): Promise<string[]> {
 }
 
 /** The cluster secret: the monitor's when it has one (so re-runs change nothing), else new. */
-async function clusterValues(fleet: Fleet, inv: Inventory): Promise<ClusterValues> {
+async function clusterSecret(fleet: Fleet, inv: Inventory): Promise<string> {
   const current = await fleet.get(inv.monitor.name).readFile(CLUSTER_KEY_FILE);
   const text = current?.toString("utf8").trim() ?? "";
-  return { clusterSecret: /^[0-9a-f]{64}$/.test(text) ? text : randomBytes(32).toString("hex") };
+  return /^[0-9a-f]{64}$/.test(text) ? text : randomBytes(32).toString("hex");
 }

@@ -18,6 +18,8 @@ export interface PlanInput {
 export interface ClusterValues {
   /** Hex; read from the monitor when it already has one, generated otherwise. */
   readonly clusterSecret: string;
+  /** --force: a replica's own user data may be replaced by the first master's. */
+  readonly force: boolean;
 }
 
 export interface HostContext extends PlanInput {

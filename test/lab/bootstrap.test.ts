@@ -160,6 +160,28 @@ describe("mmm bootstrap on bare hosts", () => {
   });
 });
 
+describe("mmm bootstrap sets any password, quoted right", () => {
+  it("a password with quotes, backslashes, % and unicode is set, works for logging in, and a re-run keeps it", async () => {
+    const hostile = `it's "q" \\ 100% ünï_cødé`;
+    const dir = mkdtempSync(join(tmpdir(), "mmm-inv-"));
+    const file = join(dir, "lab.yml");
+    writeFileSync(file, readFileSync(LAB_INVENTORY, "utf8").replace("mmm_app_password: lab-app-pass", "mmm_app_password_env: MMM_TEST_APP_PASSWORD"));
+    const env = { MMM_TEST_APP_PASSWORD: hostile };
+    const r = await mmm(["bootstrap", file, "--diff"], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain("ünï_cødé");
+    for (const h of DB) expect(recap(r.stdout)[h]).toMatchObject({ changed: 1, failed: 0 });
+    const login = (pass: string) =>
+      labExec("monitor", ["mariadb", "-h", "192.168.77.4", "-u", "app", "-N", "-e", "SELECT CURRENT_USER()"], { env: { MYSQL_PWD: pass }, timeoutMs: 30_000 });
+    const ok = await login(hostile);
+    expect(ok.stderr).toBe("");
+    expect(ok.stdout.trim()).toBe("app@192.168.77.%");
+    expect((await login("lab-app-pass")).code).not.toBe(0);
+    const again = await mmm(["bootstrap", file], env);
+    for (const h of ALL) expect(recap(again.stdout)[h]).toMatchObject({ changed: 0, failed: 0 });
+  });
+});
+
 describe("mmm bootstrap refuses what it must not do, and says why", () => {
   beforeAll(freshLab, 120_000);
 
@@ -239,12 +261,22 @@ describe("mmm bootstrap copies a master's existing data", () => {
         "INSERT INTO shop.orders (item) VALUES ('apple'), ('pear'), ('plum'); " +
         "CREATE TRIGGER shop.upper BEFORE INSERT ON shop.orders FOR EACH ROW SET NEW.item = UPPER(NEW.item)",
     );
+    await sqlOn("db4", "CREATE DATABASE legacy; CREATE TABLE legacy.t (id INT PRIMARY KEY)");
     const check = await mmm(["bootstrap", LAB_INVENTORY, "--check"]);
     expect(check.stdout).toContain("copy shop from db1 (consistent dump with its GTID position)");
 
-    const r = await mmm(["bootstrap", LAB_INVENTORY]);
+    // db4 holds data of its own: refused, and only --force replaces it.
+    const refused = await mmm(["bootstrap", LAB_INVENTORY]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("db4 holds user data (legacy) and db1 too (shop)");
+    expect(refused.stderr).toContain("--force");
+    expect(recap(refused.stdout).db4).toMatchObject({ failed: 1 });
+    expect(await sqlOn("db4", "SHOW DATABASES LIKE 'legacy'")).toBe("legacy");
+
+    const r = await mmm(["bootstrap", LAB_INVENTORY, "--force"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
+    expect(await sqlOn("db4", "SHOW DATABASES LIKE 'legacy'")).toBe("");
     for (const h of ["db2", "db3", "db4"]) {
       expect(await sqlOn(h, "SELECT GROUP_CONCAT(item ORDER BY id) FROM shop.orders")).toBe("apple,pear,plum");
     }

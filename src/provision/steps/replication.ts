@@ -132,7 +132,8 @@ export function planReplication(o: Observed, input: PlanInput): StepPlan {
     if (own.length > 0 && !o.positioned && !(isAuthority && (theirs.length === 0 || o.sourcePositioned))) {
       throw new PlanError(
         `${input.host.name} holds user data (${own.join(", ")}) but does not replicate yet; mmm never overwrites ` +
-          `or merges a replica's data: move those schemas away (or rebuild the host) and re-run`,
+          `or merges a replica's data: move those schemas away (or rebuild the host) and re-run, or re-run with --force ` +
+          `to replace them with ${input.inventory.masters[0]?.name ?? "the first master"}'s data`,
       );
     }
   }

@@ -5,7 +5,10 @@ import { showReplicaStatus, makeStatement } from "../../sql/statements.js";
 import { parseReplicaStatus } from "../../sql/status.js";
 import { PlanError } from "../../errors.js";
 import type { MysqlSession } from "../../remote/mysql.js";
-import { unchanged, type StepPlan } from "../change.js";
+import { unchanged, type Change, type Statement, type StepPlan } from "../change.js";
+import { applyChanges } from "../apply.js";
+import { NO_BINLOG } from "./accounts.js";
+import { quoteIdentifier } from "../../sql/quote.js";
 import type { HostContext, PlanInput, Step } from "../context.js";
 import { isSeeded, SEED_MARKER, userSchemas } from "./data.js";
 
@@ -52,29 +55,44 @@ export const seedStep: Step<Observed> = {
     if (authority.name === input.host.name) return unchanged(`${input.host.name} holds the cluster's data`);
     if (o.replicating) return unchanged("already replicates");
     if (o.positioned && o.ownSchemas.length > 0) return unchanged(`holds a copy of ${authority.name}'s data with its GTID position`);
+    if (o.ownSchemas.length > 0 && input.cluster.force) {
+      const drop: Change = {
+        kind: "sql",
+        summary: `--force: drop ${input.host.name}'s own ${o.ownSchemas.join(", ")}`,
+        statements: [NO_BINLOG, ...o.ownSchemas.map((name) => dropDatabase(name))],
+      };
+      return { changes: o.authoritySchemas.length > 0 ? [drop, copyChange(o, authority.name)] : [drop], reason: "" };
+    }
     if (o.authoritySchemas.length === 0) return unchanged(`${authority.name} holds no user data to copy`);
     if (o.ownSchemas.length > 0) {
       throw new PlanError(
         `${input.host.name} holds user data (${o.ownSchemas.join(", ")}) and ${authority.name} too (${o.authoritySchemas.join(", ")}); ` +
-          `mmm never overwrites or merges a replica's data: move those schemas away (or rebuild the host) and re-run`,
+          `mmm never merges data: move those schemas away (or rebuild the host), or re-run with --force to replace them with a copy of ${authority.name}'s`,
       );
     }
-    return {
-      changes: [
-        {
-          kind: "copy",
-          summary: `copy ${o.authoritySchemas.join(", ")} from ${authority.name} (consistent dump with its GTID position)`,
-          from: authority.name,
-          schemas: o.authoritySchemas,
-        },
-      ],
-      reason: "",
-    };
+    return { changes: [copyChange(o, authority.name)], reason: "" };
   },
   async apply(ctx, plan) {
-    for (const c of plan.changes) if (c.kind === "copy") await copyData(ctx, c.from, c.schemas);
+    for (const c of plan.changes) {
+      if (c.kind === "copy") await copyData(ctx, c.from, c.schemas);
+      else await applyChanges(ctx, { changes: [c], reason: "" });
+    }
   },
 };
+
+function copyChange(o: Observed, from: string): Change {
+  return {
+    kind: "copy",
+    summary: `copy ${o.authoritySchemas.join(", ")} from ${from} (consistent dump with its GTID position)`,
+    from,
+    schemas: o.authoritySchemas,
+  };
+}
+
+function dropDatabase(name: string): Statement {
+  const sql = `DROP DATABASE ${quoteIdentifier(name)}`;
+  return makeStatement(sql, [], sql);
+}
 
 /** Streams a dump of `schemas` from `from` into this host, then sets its GTID state to the dump's. */
 async function copyData(ctx: HostContext, from: string, schemas: readonly string[]): Promise<void> {

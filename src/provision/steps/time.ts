@@ -7,8 +7,16 @@ import { unchanged, type Change } from "../change.js";
 import type { PlanInput, Step } from "../context.js";
 import { networkOf } from "../network.js";
 import { PlanError } from "../../errors.js";
+import { sampleClock } from "../../facts/gather.js";
+import { applyChanges } from "../apply.js";
+
+/** Bootstrap's bound on every host's clock offset to the controller (replication and MMM's logs). */
+export const MAX_OFFSET_MS = 500;
+/** How long a freshly (re)started chronyd may take to bring the clock within the bound. */
+const SYNC_WAIT_MS = 30_000;
 
 interface Observed {
+  readonly offsetMs: number;
   readonly installed: boolean;
   readonly running: boolean;
   readonly files: Map<string, ObservedFile>;
@@ -36,7 +44,8 @@ export const timeStep: Step<Observed> = {
       ctx.transport.exec(sh`command -v chronyd >/dev/null 2>&1 || [ -x /usr/sbin/chronyd ] && echo installed; pidof chronyd >/dev/null 2>&1 && echo running; true`),
       observeFiles(ctx.transport, [p.conf, p.options]),
     ]);
-    return { installed: r.stdout.includes("installed"), running: r.stdout.includes("running"), files };
+    const clock = await sampleClock(ctx.transport);
+    return { offsetMs: clock.offsetMs, installed: r.stdout.includes("installed"), running: r.stdout.includes("running"), files };
   },
   plan(observed, input) {
     const p = chronyPaths(input);
@@ -60,9 +69,30 @@ export const timeStep: Step<Observed> = {
       changes.push({ kind: "command", summary: `start ${service}`, command: serviceCommand(input.facts, service, "start") });
     }
     const role = input.host.kind === "monitor" ? "serves the cluster" : `follows ${s.ntpServers.join(", ")}`;
-    return changes.length ? { changes, reason: "" } : unchanged(`chronyd runs and ${role}`);
+    if (changes.length === 0 && Math.abs(observed.offsetMs) >= MAX_OFFSET_MS) {
+      throw new PlanError(offsetProblem(input.host.name, observed.offsetMs));
+    }
+    return changes.length ? { changes, reason: "" } : unchanged(`chronyd runs and ${role}; clock ${Math.round(observed.offsetMs)} ms off the controller's`);
+  },
+  async apply(ctx, plan) {
+    await applyChanges(ctx, plan);
+    // Every offset must be within the bound once chrony runs: wait (bounded) for it to step the clock.
+    const deadline = Date.now() + (ctx.inventory.settings.ntpAdjustClock ? SYNC_WAIT_MS : 0);
+    let offset = (await sampleClock(ctx.transport)).offsetMs;
+    while (Math.abs(offset) >= MAX_OFFSET_MS && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      offset = (await sampleClock(ctx.transport)).offsetMs;
+    }
+    if (Math.abs(offset) >= MAX_OFFSET_MS) throw new PlanError(offsetProblem(ctx.host.name, offset));
   },
 };
+
+function offsetProblem(host: string, offsetMs: number): string {
+  return (
+    `${host}: clock is ${Math.round(offsetMs)} ms off the controller's (limit ${MAX_OFFSET_MS} ms) with chrony running; ` +
+    `check its time sources (chronyc sources) and that UDP 123 reaches them`
+  );
+}
 
 export function desiredChronyFiles(input: PlanInput, currentOptions: string | null): DesiredFile[] {
   const p = chronyPaths(input);
