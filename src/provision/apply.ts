@@ -183,6 +183,8 @@ async function applyChange(ctx: HostContext, change: Change): Promise<void> {
       for (const s of change.statements) await session.run(s);
       return;
     }
+    case "upload":
+      return ctx.transport.upload(change.path, change.content, { mode: change.mode });
     case "copy":
       throw new InternalError(`a data copy has no generic apply (step plan for ${ctx.host.name})`);
   }

@@ -23,6 +23,8 @@ export type Change =
     }
   | { readonly kind: "sql"; readonly summary: string; readonly statements: readonly Statement[] }
   | { readonly kind: "command"; readonly summary: string; readonly command: ShellCommand; readonly timeoutMs?: number }
+  /** A binary file (the runtime bundle, a Node.js binary): compared by checksum, never diffed. */
+  | { readonly kind: "upload"; readonly summary: string; readonly path: string; readonly content: Buffer; readonly mode: number }
   /** Data streamed from another host (only the seed step applies it). */
   | { readonly kind: "copy"; readonly summary: string; readonly from: string; readonly schemas: readonly string[] };
 

@@ -23,6 +23,7 @@ export function formatChange(change: Change, diff: boolean, secrets: readonly Se
         : change.summary;
     case "command":
     case "copy":
+    case "upload":
       return change.summary;
   }
 }
