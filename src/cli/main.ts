@@ -6,6 +6,7 @@ import { labCommand } from "./lab.js";
 import { bootstrapCommand } from "./bootstrap.js";
 import { monitorCommand } from "./monitor.js";
 import { controlCommand } from "./control.js";
+import { agentCommand } from "./agent.js";
 import { VERSION } from "../version.js";
 
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   program.addCommand(labCommand());
   program.addCommand(monitorCommand());
   program.addCommand(controlCommand());
+  program.addCommand(agentCommand());
   return program;
 }
 

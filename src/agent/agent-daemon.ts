@@ -1,0 +1,195 @@
+import type { Server } from "node:net";
+import { ConfigError } from "../errors.js";
+import { agentLeaseStep, NO_LEASE, type AgentLeaseState, type LeaseTiming } from "../ha/index.js";
+import { AgentRequestSchema, type AgentState } from "../protocol/agent-messages.js";
+import { serve, DEFAULT_MAX_SKEW_MS } from "../protocol/wire.js";
+import type { MmmConfig } from "../mmm-config/model.js";
+import { AgentHost, readUptime } from "./agent-host.js";
+import { AgentMysql } from "./agent-mysql.js";
+import { planAgentRequest, planLeaseActions, type LocalOp } from "./plan-agent-request.js";
+import type { Secret } from "../secret.js";
+
+/**
+ * The agent daemon: a thin shell around planAgentRequest. Requests and lease ticks run one at a
+ * time (observe → plan → run), so what a plan assumed is what the host holds; only wait-catchup
+ * runs outside that queue, on its own MySQL session, so a long wait never delays lease expiry.
+ */
+export interface AgentDaemonOptions {
+  readonly config: MmmConfig;
+  readonly secret: Buffer;
+  readonly timing: LeaseTiming;
+  readonly log: (line: string) => void;
+  /** Overrides the configured listen address (tests). */
+  readonly listenHost?: string;
+}
+
+export interface AgentDaemon {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  /** Drops VIPs and sets read_only (as a lost lease would), then stops listening. */
+  close(): Promise<void>;
+}
+
+export interface AgentSettings {
+  readonly name: string;
+  readonly ip: string;
+  readonly port: number;
+  readonly iface: string;
+  readonly mysqlPort: number;
+  readonly agentUser: string;
+  readonly agentPassword: Secret;
+  readonly roleIps: readonly string[];
+  readonly mmmUsers: readonly string[];
+  readonly replication: { readonly user: string; readonly password: Secret } | null;
+}
+
+/** What the agent needs from mmm_agent.conf; names the missing key and file otherwise. */
+export function agentSettings(config: MmmConfig, file: string): AgentSettings {
+  const name = config.this;
+  if (!name) throw new ConfigError(`${file}: no 'this HOST' line: the agent does not know which host it runs on`);
+  const host = config.hosts.find((h) => h.name === name);
+  if (!host) throw new ConfigError(`${file}: this ${name}: no <host ${name}> section (hosts: ${config.hosts.map((h) => h.name).join(", ")})`);
+  if (!host.clusterInterface) throw new ConfigError(`${file}: <host ${name}> has no cluster_interface (the interface the VIPs go on, e.g. eth0)`);
+  if (!host.agentUser || !host.agentPassword) throw new ConfigError(`${file}: <host ${name}> needs agent_user and agent_password (the agent's MySQL account)`);
+  const users = [host.agentUser, host.monitorUser, host.replicationUser, ...config.hosts.flatMap((h) => [h.agentUser, h.monitorUser, h.replicationUser])];
+  return {
+    name,
+    ip: host.ip,
+    port: host.agentPort,
+    iface: host.clusterInterface,
+    mysqlPort: host.mysqlPort,
+    agentUser: host.agentUser,
+    agentPassword: host.agentPassword,
+    roleIps: [...new Set(config.roles.flatMap((r) => r.ips))],
+    mmmUsers: [...new Set(users.filter((u): u is string => !!u))],
+    replication: host.replicationUser && host.replicationPassword ? { user: host.replicationUser, password: host.replicationPassword } : null,
+  };
+}
+
+export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Promise<AgentDaemon> {
+  const s = agentSettings(o.config, file);
+  const secrets = s.replication ? [s.replication.password] : [];
+  const mysqlOptions = { host: s.ip, port: s.mysqlPort, user: s.agentUser, password: s.agentPassword, secrets, connectTimeoutMs: 1_000 };
+  const hostOptions = { iface: s.iface, roleIps: s.roleIps, mmmUsers: s.mmmUsers, replication: s.replication, log: o.log };
+  const mysql = new AgentMysql(mysqlOptions);
+  const host = new AgentHost(hostOptions, mysql);
+  const leaseOptions = { maxMessageAgeMs: o.timing.maxMessageAgeMs };
+  let lease: AgentLeaseState = NO_LEASE;
+  const started = Date.now();
+
+  // One queue for everything that reads or changes what the host holds.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  const runOps = async (ops: readonly LocalOp[], why: string): Promise<void> => {
+    const failures: string[] = [];
+    for (const op of ops) {
+      try {
+        const line = await host.run(op);
+        if (line) o.log(`${line} (${why})`);
+      } catch (err) {
+        const msg = (err as Error).message;
+        o.log(`${op.kind} failed (${why}): ${msg}`);
+        failures.push(`${op.kind}: ${msg}`);
+      }
+    }
+    if (failures.length) throw new Error(failures.join("; "));
+  };
+
+  const leaseEvent = async (event: { kind: "start" } | { kind: "tick" }): Promise<void> => {
+    const step = agentLeaseStep(lease, event, Date.now(), leaseOptions);
+    lease = step.state;
+    if (step.actions.length === 0) return;
+    if (step.reason) o.log(step.reason);
+    const observed = await host.observe(false);
+    await runOps(planLeaseActions(step.actions, observed), event.kind === "start" ? "agent start" : "lease expired");
+  };
+
+  const state = async (): Promise<AgentState> => {
+    const observed = await host.observe(false);
+    const now = Date.now();
+    return {
+      host: s.name,
+      vips: [...observed.vips],
+      writable: observed.writable,
+      uptime: await readUptime(),
+      leaseLeftMs: lease.expiresAt === null ? null : Math.max(0, lease.expiresAt - now),
+    };
+  };
+
+  const waitHost = new AgentHost(hostOptions, new AgentMysql(mysqlOptions));
+
+  const handle = async (body: unknown, from: string): Promise<unknown> => {
+    const parsed = AgentRequestSchema.safeParse(body);
+    if (!parsed.success) {
+      const why = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
+      o.log(`refused a malformed request from ${from}: ${why}`);
+      throw new Error(`malformed request: ${why}`);
+    }
+    const req = parsed.data;
+    const planned = await serial(async () => {
+      const observed = await host.observe(req.kind === "repoint-replica");
+      const plan = planAgentRequest(req, observed, lease, Date.now(), { roleIps: s.roleIps, maxMessageAgeMs: o.timing.maxMessageAgeMs });
+      if (!plan.ok) {
+        o.log(`${req.kind} from ${from}: ${plan.error}`);
+        throw new Error(plan.error);
+      }
+      lease = plan.lease;
+      const now = plan.ops.filter((op) => op.kind !== "wait-catchup");
+      if (now.length > 0 || req.kind === "fence") o.log(`${req.kind} from ${from}: ${plan.detail}${req.kind === "fence" ? ` (${req.reason})` : ""}`);
+      await runOps(now, req.kind);
+      return plan;
+    });
+    if (planned.reply === "state") return state();
+    if (planned.reply === "catchup") {
+      const wait = planned.ops.find((op) => op.kind === "wait-catchup");
+      const outcome = wait && wait.kind === "wait-catchup" ? await waitHost.waitCatchup(wait.timeoutMs, wait.gtid) : "timeout";
+      o.log(`wait-catchup from ${from}: ${outcome}`);
+      return { outcome };
+    }
+    return { done: true, detail: planned.detail };
+  };
+
+  await serial(() => leaseEvent({ kind: "start" })).catch((err: unknown) => o.log(`at start: ${(err as Error).message}`));
+
+  const address = o.listenHost ?? s.ip;
+  let server: Server;
+  try {
+    server = await serve(
+      { name: s.name, secret: o.secret, maxSkewMs: Math.max(DEFAULT_MAX_SKEW_MS, o.timing.maxMessageAgeMs), log: o.log },
+      s.port,
+      address,
+      handle,
+    );
+  } catch (err) {
+    await mysql.close();
+    throw new ConfigError(`cannot listen on ${address}:${s.port}: ${(err as Error).message}`);
+  }
+  const ticker = setInterval(() => {
+    serial(() => leaseEvent({ kind: "tick" })).catch((err: unknown) => o.log(`lease tick: ${(err as Error).message}`));
+  }, o.timing.agentTickMs);
+  o.log(`mmm agent ${s.name} listening on ${address}:${s.port} (interface ${s.iface}, role IPs ${s.roleIps.join(", ") || "none"}); started ${new Date(started).toISOString()}`);
+
+  return {
+    name: s.name,
+    address,
+    port: s.port,
+    async close() {
+      clearInterval(ticker);
+      await new Promise<void>((r) => server.close(() => r()));
+      await serial(async () => {
+        lease = NO_LEASE;
+        const observed = await host.observe(false);
+        const ops = planLeaseActions([{ kind: "drop-vips" }, { kind: "set-read-only" }], observed);
+        if (ops.length) o.log("agent stopping: dropping VIPs and setting read_only (nobody renews its lease any more)");
+        await runOps(ops, "agent stop");
+      }).catch((err: unknown) => o.log(`at stop: ${(err as Error).message}`));
+      await mysql.close();
+    },
+  };
+}
