@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { build } from "esbuild";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { labMysqld } from "../../src/lab/lab-faults.js";
 import { ensureLab, LAB_INVENTORY, mmm, onHost, ROOT, sqlOn } from "./support.js";
 
 /**
@@ -223,6 +224,49 @@ describe("mmm agent in the lab", () => {
     const again = await ask("db3", { kind: "repoint-replica", source: "db2", sourceAddress: DB2, sourcePort: 3306 });
     expect(again.result).toMatchObject({ detail: expect.stringMatching(/already replicating/) });
     expect(await agentLog("db3")).not.toContain("lab-repl-pass");
+  });
+
+  it("wait-catchup answers reached for a GTID db3 has, and timeout, bounded, for one it never gets", async () => {
+    const have = await sqlOn("db3", "SELECT @@GLOBAL.gtid_slave_pos");
+    const reached = await ask("db3", { kind: "wait-catchup", gtid: have, timeoutMs: 3_000 });
+    expect(reached.result).toEqual({ outcome: "reached" });
+    const domain = have.split("-")[0] ?? "0";
+    const t0 = Date.now();
+    const never = await ask("db3", { kind: "wait-catchup", gtid: `${domain}-1-999999999`, timeoutMs: 1_500 });
+    expect(never.result).toEqual({ outcome: "timeout" });
+    // The client runs inside the monitor host: node start-up and nsenter add a second or two.
+    expect(Date.now() - t0).toBeLessThan(6_000);
+    const relay = await ask("db3", { kind: "wait-catchup", timeoutMs: 3_000 });
+    expect(relay.result).toEqual({ outcome: "reached" });
+  });
+
+  it("announce-vip's gratuitous ARP corrects a neighbour's stale cache entry", async () => {
+    expect((await ask("db1", { kind: "renew-lease", leaseMs: 60_000 })).ok).toBe(true);
+    expect((await ask("db1", { kind: "add-vip", role: "writer", ip: WRITER_VIP })).ok).toBe(true);
+    const mac = (await onHost("db1", "cat /sys/class/net/eth0/address")).stdout.trim();
+    await onHost("db3", `ip neigh replace ${WRITER_VIP} lladdr 02:00:00:00:00:01 dev eth0 nud stale`);
+    expect((await onHost("db3", `ip neigh show ${WRITER_VIP} dev eth0`)).stdout).toContain("02:00:00:00:00:01");
+    expect((await ask("db1", { kind: "announce-vip", ip: WRITER_VIP })).result).toMatchObject({ done: true });
+    await until("db3's ARP entry for the VIP", async () => (await onHost("db3", `ip neigh show ${WRITER_VIP} dev eth0`)).stdout, (s) => s.includes(mac), 5_000);
+    expect((await ask("db1", { kind: "remove-vip", role: "writer", ip: WRITER_VIP })).ok).toBe(true);
+    expect(await vipsOn("db1")).not.toContain(`${WRITER_VIP}/32`);
+    expect((await ask("db1", { kind: "announce-vip", ip: WRITER_VIP })).error).toMatch(/does not hold/);
+  });
+
+  it("with mysqld down, get-state says writable null, fence still drops the VIP, set-writable is refused", async () => {
+    expect((await ask("db1", { kind: "renew-lease", leaseMs: 60_000 })).ok).toBe(true);
+    expect((await ask("db1", { kind: "add-vip", role: "writer", ip: WRITER_VIP })).ok).toBe(true);
+    await labMysqld("db1", "stop");
+    try {
+      expect((await ask("db1", { kind: "get-state" })).result).toMatchObject({ writable: null, vips: [WRITER_VIP] });
+      expect((await ask("db1", { kind: "set-writable" })).error).toMatch(/mysqld does not answer/);
+      const fence = await ask("db1", { kind: "fence", ips: [WRITER_VIP], reason: "lab test, mysqld down" });
+      expect(fence.result).toMatchObject({ done: true, detail: expect.stringMatching(/mysqld does not answer/) });
+      expect(await vipsOn("db1")).not.toContain(`${WRITER_VIP}/32`);
+    } finally {
+      await labMysqld("db1", "start");
+    }
+    await until("db1 mysqld back", () => ask("db1", { kind: "get-state" }), (a) => a.result?.writable === false, 30_000);
   });
 
   it("a stopped agent drops what it holds and removes its pid file", async () => {
