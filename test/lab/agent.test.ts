@@ -226,6 +226,21 @@ describe("mmm agent in the lab", () => {
     expect(await agentLog("db3")).not.toContain("lab-repl-pass");
   });
 
+  it("fence is bounded when a client holds LOCK TABLES: the lock holder is killed and read_only set", async () => {
+    await until("test table replicated to db1", () => sqlOn("db1", "SELECT COUNT(*) FROM mmm_agent_test.t").catch(() => "missing"), (n) => n !== "missing", 15_000);
+    expect((await ask("db1", { kind: "renew-lease", leaseMs: 60_000 })).ok).toBe(true);
+    expect((await ask("db1", { kind: "set-writable" })).ok).toBe(true);
+    await onHost("db3", `rm -f /tmp/app-lock.out; (MYSQL_PWD=lab-app-pass mariadb -h ${DB1} -u app -N -e "LOCK TABLES mmm_agent_test.t WRITE; SELECT SLEEP(60)" >/tmp/app-lock.out 2>&1; echo "exit=$?" >>/tmp/app-lock.out) </dev/null >/dev/null 2>&1 &`);
+    await until("app session sleeping with its lock", () => sqlOn("db1", "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'app' AND INFO LIKE 'SELECT SLEEP%'"), (n) => n === "1");
+    const t0 = Date.now();
+    const a = await ask("db1", { kind: "fence", ips: [WRITER_VIP], reason: "lab test, LOCK TABLES" });
+    expect(a.result).toMatchObject({ done: true });
+    expect(Date.now() - t0).toBeLessThan(8_000);
+    expect(await readOnly("db1")).toBe("1");
+    expect(await sqlOn("db1", "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'app'")).toBe("0");
+    expect(await agentLog("db1")).toMatch(/read_only did not take within 1 s .*killing client connections and retrying/);
+  });
+
   it("wait-catchup answers reached for a GTID db3 has, and timeout, bounded, for one it never gets", async () => {
     const have = await sqlOn("db3", "SELECT @@GLOBAL.gtid_slave_pos");
     const reached = await ask("db3", { kind: "wait-catchup", gtid: have, timeoutMs: 3_000 });
