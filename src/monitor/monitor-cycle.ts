@@ -86,6 +86,31 @@ export interface CycleResult {
 /** Runs a check a little early rather than a whole cycle late (timers drift by a few ms). */
 const PERIOD_SLACK_MS = 50;
 
+/** Cycle period while something is about to happen (a check in its trap_period, a writer move). */
+export const URGENT_PERIOD_MS = 100;
+
+function isTrapping(checks: ChecksState, host: string, check: CheckName): boolean {
+  const s = checks.hosts[host]?.[check];
+  return s !== undefined && s.ok && s.failingSince !== null;
+}
+
+/**
+ * How long to wait before the next cycle: the shortest check_period normally, URGENT_PERIOD_MS
+ * while a check is failing within its trap_period or a writer move is under way. trap_period
+ * stays a duration, so cycling faster confirms a failure sooner after it lasted trap_period
+ * (instead of up to a check_period later) without making it count any earlier.
+ */
+export function nextCycleDelayMs(loop: LoopState, config: HaConfig): number {
+  const period = Math.min(...Object.values(config.checks).map((c) => c.checkPeriodMs), 1000);
+  if (loop.state.transition !== null) return Math.min(period, URGENT_PERIOD_MS);
+  for (const byHost of Object.values(loop.checks.hosts)) {
+    // A host already counted down has nothing left to confirm.
+    if (byHost.ping?.ok === false || byHost.mysql?.ok === false) continue;
+    for (const s of Object.values(byHost)) if (s && s.ok && s.failingSince !== null) return Math.min(period, URGENT_PERIOD_MS);
+  }
+  return period;
+}
+
 export function initialLoopState(state: MonitorState, checks: ChecksState): LoopState {
   return { state, checks, lastRun: {}, snapshot: null };
 }
@@ -96,7 +121,9 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
   const lastRun: Record<string, number> = { ...loop.lastRun };
   const due = (host: string, check: CheckName) => {
     const last = lastRun[`${host}/${check}`];
-    return last === undefined || started - last >= config.checks[check].checkPeriodMs - PERIOD_SLACK_MS;
+    if (last === undefined || started - last >= config.checks[check].checkPeriodMs - PERIOD_SLACK_MS) return true;
+    // Within trap_period every run counts, so the failure is confirmed as soon as it has lasted it.
+    return isTrapping(loop.checks, host, check);
   };
   const raw: RawCheckResult[] = [];
   const result = (host: string, check: CheckName, r: ProbeResult | MysqlProbe, extra: Partial<RawCheckResult> = {}) => {
@@ -193,45 +220,56 @@ function repThreads(mysql: MysqlProbe): ProbeResult {
 }
 
 /**
- * Sends the actions in decide's order. After a host fails to answer, its remaining actions this
- * cycle are skipped (the next cycle decides again), so one dead agent costs one timeout, not
- * one per action. wait-catchup is not awaited: it only speeds up the next cycles. Returns the
- * hosts whose lease renewal may have arrived.
+ * Sends the actions: one queue per host, in decide's order within a host, hosts in parallel.
+ * Order across hosts is not needed for safety — decide grants nothing to one host until an
+ * observation or an expired lease shows no other host holds it — and parallel queues keep a
+ * cycle as short as its slowest agent. After a host fails to answer, its remaining actions this
+ * cycle are skipped (the next cycle decides again), so one dead agent costs one timeout, not one
+ * per action. wait-catchup is not awaited: it only speeds up the next cycles. Returns the hosts
+ * whose lease renewal may have arrived.
  */
 async function execute(ctx: CycleContext, actions: readonly Action[], renewAt: number, io: MonitorIo): Promise<Set<string>> {
   const delivered = new Set<string>();
-  const skip = new Set<string>();
+  const queues = new Map<string, Action[]>();
   for (const action of actions) {
-    const name = actionHost(action);
     if (action.kind === "alert" || action.kind === "kill-host") {
       io.log(action.kind === "alert" ? `ALERT (${action.situation}): ${action.message}` : `kill-host ${action.host}: its agent cannot be told anything`);
       io.local?.(action);
       continue;
     }
-    if (name === null || skip.has(name)) continue;
-    const host = ctx.hosts.find((h) => h.name === name);
-    if (!host) continue;
-    const now = io.now();
-    const request = toAgentRequest(action, ctx.hosts, action.kind === "renew-lease" ? renewAt : now, now);
-    if (request === null) continue;
-    if (action.kind === "wait-catchup") {
-      const inflight = ctx.catchupInFlight;
-      if (inflight?.has(name)) continue;
-      inflight?.add(name);
-      void io.send(host, request, request.kind === "wait-catchup" ? request.timeoutMs + ctx.agentTimeoutMs : ctx.agentTimeoutMs).then((r) => {
-        inflight?.delete(name);
-        if (!r.ok) io.log(`wait-catchup on ${name}: ${r.error}`);
-      });
-      continue;
-    }
-    const r = await io.send(host, request, ctx.agentTimeoutMs);
-    if (r.ok) {
-      if (action.kind === "renew-lease") delivered.add(name);
-      continue;
-    }
-    if (action.kind === "renew-lease" && r.delivered === "maybe") delivered.add(name);
-    skip.add(name);
-    io.log(`${action.kind} on ${name} failed: ${r.error}`);
+    const name = actionHost(action);
+    if (name === null || !ctx.hosts.some((h) => h.name === name)) continue;
+    const q = queues.get(name) ?? [];
+    q.push(action);
+    queues.set(name, q);
   }
+  await Promise.all(
+    [...queues].map(async ([name, queue]) => {
+      const host = ctx.hosts.find((h) => h.name === name)!;
+      for (const action of queue) {
+        const now = io.now();
+        const request = toAgentRequest(action, ctx.hosts, action.kind === "renew-lease" ? renewAt : now, now);
+        if (request === null) continue;
+        if (request.kind === "wait-catchup") {
+          const inflight = ctx.catchupInFlight;
+          if (inflight?.has(name)) continue;
+          inflight?.add(name);
+          void io.send(host, request, request.timeoutMs + ctx.agentTimeoutMs).then((r) => {
+            inflight?.delete(name);
+            if (!r.ok) io.log(`wait-catchup on ${name}: ${r.error}`);
+          });
+          continue;
+        }
+        const r = await io.send(host, request, ctx.agentTimeoutMs);
+        if (r.ok) {
+          if (action.kind === "renew-lease") delivered.add(name);
+          continue;
+        }
+        if (action.kind === "renew-lease" && r.delivered === "maybe") delivered.add(name);
+        io.log(`${action.kind} on ${name} failed: ${r.error}`);
+        return;
+      }
+    }),
+  );
   return delivered;
 }

@@ -22,7 +22,7 @@ import { request, serve, type Peer } from "../protocol/wire.js";
 import type { Secret } from "../secret.js";
 import type { MonitoredHost } from "./agent-request.js";
 import { sqlGtidOps } from "./gtid-ops.js";
-import { initialLoopState, runCycle, type CycleContext, type LoopState, type MonitorIo, type SendResult } from "./monitor-cycle.js";
+import { initialLoopState, nextCycleDelayMs, runCycle, type CycleContext, type LoopState, type MonitorIo, type SendResult } from "./monitor-cycle.js";
 import { MysqlChecker } from "./mysql-checker.js";
 import { readStatusFile, writeStatusFile } from "./status-file.js";
 import { tcpPing } from "./tcp-ping.js";
@@ -156,7 +156,6 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
   });
   o.log(`control server listening on ${mon.ip}:${mon.port}`);
 
-  const periodMs = Math.min(...Object.values(config.checks).map((c) => c.checkPeriodMs), 1000);
   let stopped = false;
   let wake: (() => void) | null = null;
   const done = (async () => {
@@ -170,7 +169,7 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
           o.log(`cycle failed: ${err instanceof Error ? err.message : String(err)}`);
         }
       });
-      const wait = Math.max(0, periodMs - (Date.now() - t0));
+      const wait = Math.max(0, nextCycleDelayMs(loop, config) - (Date.now() - t0));
       if (!stopped && wait > 0) await new Promise<void>((r) => ((wake = r), setTimeout(r, wait)));
     }
   })();

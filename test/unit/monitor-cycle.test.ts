@@ -8,7 +8,7 @@ import type { AgentRequest } from "../../src/protocol/agent-messages.js";
 import type { MonitoredHost } from "../../src/monitor/agent-request.js";
 import { sqlGtidOps } from "../../src/monitor/gtid-ops.js";
 import { classifySendError } from "../../src/monitor/monitor-daemon.js";
-import { initialLoopState, runCycle, type CycleContext, type LoopState, type MonitorIo, type SendResult } from "../../src/monitor/monitor-cycle.js";
+import { URGENT_PERIOD_MS, initialLoopState, nextCycleDelayMs, runCycle, type CycleContext, type LoopState, type MonitorIo, type SendResult } from "../../src/monitor/monitor-cycle.js";
 import { at, buildState } from "./ha-fixture.js";
 
 const FIX = join(import.meta.dirname, "../fixtures/templates");
@@ -121,7 +121,7 @@ async function cycles(fake: FakeCluster, loop: LoopState, seconds: number, until
   while (fake.t < end) {
     loop = (await runCycle(ctx, loop, fake)).loop;
     if (until?.(loop)) return loop;
-    fake.t += 500;
+    fake.t += nextCycleDelayMs(loop, config);
   }
   return loop;
 }
@@ -177,7 +177,9 @@ describe("the monitor cycle", () => {
     expect(fake.hosts.db2!.writable).toBe(true);
     expect(fake.hosts.db2!.vips.has(WRITER_IP)).toBe(true);
     expect(fake.hosts.db1!.vips.has(WRITER_IP)).toBe(false);
-    expect(promotedAfter).toBeLessThanOrEqual(3000);
+    // trap_period (1 s) plus two fast cycles: fence confirmed, then promotion.
+    expect(promotedAfter).toBeGreaterThanOrEqual(config.checks.mysql.trapPeriodMs);
+    expect(promotedAfter).toBeLessThanOrEqual(config.checks.mysql.trapPeriodMs + 3 * URGENT_PERIOD_MS);
 
     const what = fake.calls.map((c) => c.what);
     const fence = what.indexOf(`fence db1`);
@@ -195,6 +197,24 @@ describe("the monitor cycle", () => {
     expect(loop.state.roles.find((a) => a.ip === WRITER_IP)?.host).toBe("db2");
     // The slave that followed db1 follows db2, by GTID.
     expect(fake.hosts.db3!.source).toBe("db2");
+  });
+
+  it("cycles at the check period when all is well and fast while a check is within its trap_period", async () => {
+    const fake = new FakeCluster("db1");
+    let loop = healthyLoop();
+    settle(fake, loop);
+    loop = await cycles(fake, loop, 1);
+    expect(nextCycleDelayMs(loop, config)).toBe(500);
+    fake.hosts.db3!.mysqlUp = false;
+    loop = (await runCycle(ctx, loop, fake)).loop;
+    expect(loop.checks.hosts.db3?.mysql?.ok).toBe(true);
+    expect(nextCycleDelayMs(loop, config)).toBe(URGENT_PERIOD_MS);
+    fake.t += 1000;
+    loop = (await runCycle(ctx, loop, fake)).loop;
+    expect(loop.checks.hosts.db3?.mysql?.ok).toBe(false);
+    expect(loop.state.hosts.db3?.state).toBe("HARD_OFFLINE");
+    // A host that is down for good does not keep the monitor in a hurry.
+    expect(nextCycleDelayMs(loop, config)).toBe(500);
   });
 
   it("skips a dead agent's remaining actions and records no lease it never received", async () => {
