@@ -123,7 +123,11 @@ export function planAgentRequest(
       if (observed.writable === null) {
         return done(ops, `fenced (${describeIps(ops)}); mysqld does not answer, so read_only and client kills were skipped`);
       }
-      if (observed.writable) ops.push({ kind: "set-read-only" });
+      // Clients are killed before read_only too: SET GLOBAL read_only waits for every LOCK TABLES
+      // and open transaction, so killing them first keeps the fence fast. Writes they made before
+      // read_only are in this host's binlog, which the new writer catches up on. The second kill
+      // ends sessions that connected in between, so applications reconnect to the new writer.
+      if (observed.writable) ops.push({ kind: "kill-clients" }, { kind: "set-read-only" });
       ops.push({ kind: "kill-clients" });
       return done(ops, `fenced: ${describeIps(ops)}, read_only ${observed.writable ? "set" : "already on"}, client connections killed (${req.reason})`);
     }
@@ -201,20 +205,12 @@ export function planAgentRequest(
  * mysqld — then read_only and client kills when mysqld answers.
  */
 export function planLeaseActions(actions: readonly AgentLeaseAction[], observed: AgentObserved): LocalOp[] {
-  const ops: LocalOp[] = [];
-  for (const a of actions) {
-    switch (a.kind) {
-      case "drop-vips":
-        ops.unshift(...observed.vips.map((ip): LocalOp => ({ kind: "remove-ip", ip })));
-        break;
-      case "set-read-only":
-        if (observed.writable === true) ops.push({ kind: "set-read-only" });
-        break;
-      case "kill-clients":
-        if (observed.writable !== null) ops.push({ kind: "kill-clients" });
-        break;
-    }
-  }
+  const wants = (kind: AgentLeaseAction["kind"]): boolean => actions.some((a) => a.kind === kind);
+  const ops: LocalOp[] = wants("drop-vips") ? observed.vips.map((ip): LocalOp => ({ kind: "remove-ip", ip })) : [];
+  const kill = wants("kill-clients") && observed.writable !== null;
+  // As in fence: kill before read_only so that a LOCK TABLES holder cannot delay it.
+  if (wants("set-read-only") && observed.writable === true) ops.push(...(kill ? [{ kind: "kill-clients" } as const] : []), { kind: "set-read-only" });
+  if (kill) ops.push({ kind: "kill-clients" });
   return ops;
 }
 

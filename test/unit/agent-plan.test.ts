@@ -82,7 +82,7 @@ describe("agent commands", () => {
   it("fence drops the named VIPs it holds, sets read_only and kills clients, lease or not", () => {
     const both: AgentObserved = { vips: [WRITER, READER], writable: true, replica: null };
     const p = plan({ kind: "fence", ips: [WRITER, "192.168.77.102"], reason: "moving writer", sentAt: NOW }, both, NO_LEASE);
-    expect(ops(p)).toEqual([{ kind: "remove-ip", ip: WRITER }, { kind: "set-read-only" }, { kind: "kill-clients" }]);
+    expect(ops(p)).toEqual([{ kind: "remove-ip", ip: WRITER }, { kind: "kill-clients" }, { kind: "set-read-only" }, { kind: "kill-clients" }]);
   });
 
   it("fence of a read_only host still kills clients; with mysqld down it only drops VIPs", () => {
@@ -159,6 +159,7 @@ describe("lease", () => {
     expect(planLeaseActions(step.actions, observed)).toEqual([
       { kind: "remove-ip", ip: WRITER },
       { kind: "remove-ip", ip: READER },
+      { kind: "kill-clients" },
       { kind: "set-read-only" },
       { kind: "kill-clients" },
     ]);
