@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { labMysqld } from "../../src/lab/lab-faults.js";
+import { labMysqld, labNet } from "../../src/lab/lab-faults.js";
 import { freshLab, LAB_INVENTORY, mmm, onHost, ROOT, sqlOn } from "./support.js";
 
 /**
@@ -169,5 +169,61 @@ describe("mmm monitor and mmm control on the lab", () => {
     expect(await vipsOn("db2")).not.toContain(WRITER_VIP);
     expect(await readOnly("db2")).toBe("1");
     expect(hostLine((await control("show")).out, "db1")).toMatch(/writer\(192\.168\.77\.100\)$/);
+  }, 180_000);
+
+  it("a restarted monitor keeps the roles it stored", async () => {
+    const i = started.findIndex((d) => d.host === "monitor");
+    expect(i, "this test started the monitor").toBeGreaterThanOrEqual(0);
+    const pid = started[i]!.pid;
+    await onHost("monitor", `kill ${pid}; for i in $(seq 50); do kill -0 ${pid} 2>/dev/null || break; sleep 0.1; done`);
+    started.splice(i, 1);
+    await startDaemon("monitor", "monitor", MONITOR_PID);
+    const show = (await control("show")).out;
+    expect(hostLine(show, "db1")).toMatch(/master\/ONLINE\. Roles: .*writer\(192\.168\.77\.100\)$/);
+    expect((await onHost("monitor", `cat ${MONITOR_LOG}`)).stdout).toMatch(/monitor starting with the stored state from \/var\/lib\/mysql-mmm\/mmm_mond\.status/);
+    await until("VIP still on db1", () => vipsOn("db1"), (v) => v.includes(WRITER_VIP), 10_000);
+    expect(await readOnly("db1")).toBe("0");
+  }, 60_000);
+
+  it("a writer cut off the network drops the VIP and write access within the lease; db2 takes over and db1 does not take it back", async () => {
+    const watchDb1 = onHost(
+      "db1",
+      `end=$(($(date +%s) + 60)); while [ $(date +%s) -lt $end ]; do
+         if ! ip -4 -o addr show dev eth0 | grep -q ' ${WRITER_VIP}/' && [ "$(mariadb -N -B -e 'SELECT @@GLOBAL.read_only')" = 1 ]; then date +%s%N; exit 0; fi
+         sleep 0.05; done; exit 1`,
+      90_000,
+    );
+    const watchDb2 = onHost(
+      "db2",
+      `end=$(($(date +%s) + 60)); while [ $(date +%s) -lt $end ]; do
+         if ip -4 -o addr show dev eth0 | grep -q ' ${WRITER_VIP}/' && [ "$(mariadb -N -B -e 'SELECT @@GLOBAL.read_only')" = 0 ]; then date +%s%N; exit 0; fi
+         sleep 0.05; done; exit 1`,
+      90_000,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const cutAt = Date.now();
+    await labNet("db1", "cut");
+    try {
+      const [d1, d2] = await Promise.all([watchDb1, watchDb2]);
+      expect(d1.code, d1.stderr).toBe(0);
+      expect(d2.code, d2.stderr).toBe(0);
+      const fenced = Math.round(Number(d1.stdout.trim()) / 1e6 - cutAt);
+      const promoted = Math.round(Number(d2.stdout.trim()) / 1e6 - cutAt);
+      process.stdout.write(`network cut of the writer: db1 refused writes after ${fenced} ms, db2 writable with the VIP after ${promoted} ms\n`);
+      // Never two writers: db2 became writable only after db1 had stopped.
+      expect(promoted).toBeGreaterThan(fenced);
+      // Issue 4: the cut-off writer refuses writes within the lease (3 s, plus the agent's tick).
+      expect(fenced).toBeLessThan(3_500);
+      // Target: lease + 2 s (5 s); bounded here with some slack for a loaded machine.
+      expect(promoted).toBeLessThan(6_000);
+    } finally {
+      await labNet("db1", "restore");
+    }
+    await new Promise((r) => setTimeout(r, 5_000));
+    const show = (await control("show")).out;
+    expect(hostLine(show, "db2")).toMatch(/writer\(192\.168\.77\.100\)/);
+    expect(hostLine(show, "db1")).not.toMatch(/writer/);
+    expect(await vipsOn("db1")).not.toContain(WRITER_VIP);
+    expect(await readOnly("db1")).toBe("1");
   }, 180_000);
 });
