@@ -117,11 +117,12 @@ export function planAgentRequest(
       return done([], "state", "state");
 
     case "fence": {
-      const unknown = req.ips.map(known).find((e) => e !== null);
-      if (unknown) return refuse(`refusing fence: ${unknown}`);
-      const ops: LocalOp[] = req.ips.filter(holds).map((ip) => ({ kind: "remove-ip", ip }));
+      // A fence is never refused for a bad IP: read_only and the kills matter more than one address.
+      const unknown = req.ips.filter((ip) => known(ip) !== null);
+      const skipped = unknown.length ? `; ignored ${unknown.join(", ")} (not role IPs of this cluster)` : "";
+      const ops: LocalOp[] = req.ips.filter((ip) => holds(ip) && known(ip) === null).map((ip) => ({ kind: "remove-ip", ip }));
       if (observed.writable === null) {
-        return done(ops, `fenced (${describeIps(ops)}); mysqld does not answer, so read_only and client kills were skipped`);
+        return done(ops, `fenced (${describeIps(ops)}); mysqld does not answer, so read_only and client kills were skipped${skipped}`);
       }
       // Clients are killed before read_only too: SET GLOBAL read_only waits for every LOCK TABLES
       // and open transaction, so killing them first keeps the fence fast. Writes they made before
@@ -129,7 +130,7 @@ export function planAgentRequest(
       // ends sessions that connected in between, so applications reconnect to the new writer.
       if (observed.writable) ops.push({ kind: "kill-clients" }, { kind: "set-read-only" });
       ops.push({ kind: "kill-clients" });
-      return done(ops, `fenced: ${describeIps(ops)}, read_only ${observed.writable ? "set" : "already on"}, client connections killed (${req.reason})`);
+      return done(ops, `fenced: ${describeIps(ops)}, read_only ${observed.writable ? "set" : "already on"}, client connections killed${skipped}`);
     }
 
     case "renew-lease": {

@@ -85,6 +85,12 @@ describe("agent commands", () => {
     expect(ops(p)).toEqual([{ kind: "remove-ip", ip: WRITER }, { kind: "kill-clients" }, { kind: "set-read-only" }, { kind: "kill-clients" }]);
   });
 
+  it("fence with an address that is no role IP still fences, ignoring that address", () => {
+    const p = plan({ kind: "fence", ips: ["192.168.77.2", WRITER], reason: "r", sentAt: NOW }, { vips: [WRITER], writable: true, replica: null });
+    expect(ops(p)).toEqual([{ kind: "remove-ip", ip: WRITER }, { kind: "kill-clients" }, { kind: "set-read-only" }, { kind: "kill-clients" }]);
+    expect(p.ok && p.detail).toMatch(/ignored 192\.168\.77\.2/);
+  });
+
   it("fence of a read_only host still kills clients; with mysqld down it only drops VIPs", () => {
     expect(ops(plan({ kind: "fence", ips: [WRITER], reason: "r", sentAt: NOW }, bare))).toEqual([{ kind: "kill-clients" }]);
     const down: AgentObserved = { vips: [WRITER], writable: null, replica: null };
