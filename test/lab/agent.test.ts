@@ -286,6 +286,24 @@ describe("mmm agent in the lab", () => {
     await until("db1 mysqld back", () => ask("db1", { kind: "get-state" }), (a) => a.result?.writable === false, 30_000);
   });
 
+  it("a killed agent's VIP expires in the kernel within the lease, and its restart sets read_only", async () => {
+    expect((await ask("db1", { kind: "renew-lease", leaseMs: 3_000 })).ok).toBe(true);
+    expect((await ask("db1", { kind: "add-vip", role: "writer", ip: WRITER_VIP })).ok).toBe(true);
+    expect((await ask("db1", { kind: "set-writable" })).ok).toBe(true);
+    const pid = started.get("db1")!;
+    const t0 = Date.now();
+    await onHost("db1", `kill -9 ${pid}`);
+    started.delete("db1");
+    await until("VIP gone without its agent", () => vipsOn("db1"), (v) => !v.includes(`${WRITER_VIP}/32`), 6_000);
+    // Lease 3 s from the renewal; the kernel's lifetime check may run up to a second late.
+    expect(Date.now() - t0).toBeLessThan(4_500);
+    // Nothing but an agent sets read_only: the restarted one does it before anything else.
+    expect(await readOnly("db1")).toBe("0");
+    await startAgent("db1");
+    expect(await readOnly("db1")).toBe("1");
+    expect((await ask("db1", { kind: "get-state" })).result).toMatchObject({ vips: [], writable: false, leaseLeftMs: null });
+  });
+
   it("a stopped agent drops what it holds and removes its pid file", async () => {
     expect((await ask("db1", { kind: "renew-lease", leaseMs: 60_000 })).ok).toBe(true);
     expect((await ask("db1", { kind: "add-vip", role: "writer", ip: WRITER_VIP })).ok).toBe(true);
