@@ -55,6 +55,8 @@ export interface MonitorIo {
   /** Writes status_path atomically (temp file + rename). */
   persist(state: MonitorState): Promise<void>;
   log(line: string): void;
+  /** Which host answered ARP for each VIP lately (arp-watcher.ts); undefined: not checked. */
+  arp?(): Readonly<Record<string, string | null>> | undefined;
   /** Actions the monitor runs itself (alert, kill-host). */
   local?(action: Action): void;
 }
@@ -176,7 +178,8 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
 
   const now = io.now();
   const checks = evaluateChecks(loop.checks, raw, now, config, { network });
-  const snapshot: Snapshot = { config, state: loop.state, checks, observed, network };
+  const arp = io.arp?.();
+  const snapshot: Snapshot = { config, state: loop.state, checks, observed, network, ...(arp ? { arp } : {}) };
   const decision = decide(snapshot, now, ctx.deps);
 
   // Renewals all carry one send time, persisted before anything is sent: a monitor that dies

@@ -24,6 +24,7 @@ import type { MonitoredHost } from "./agent-request.js";
 import { sqlGtidOps } from "./gtid-ops.js";
 import { initialLoopState, nextCycleDelayMs, runCycle, type CycleContext, type LoopState, type MonitorIo, type SendResult } from "./monitor-cycle.js";
 import { MysqlChecker } from "./mysql-checker.js";
+import { ArpWatcher } from "./arp-watcher.js";
 import { readStatusFile, writeStatusFile } from "./status-file.js";
 import { tcpPing } from "./tcp-ping.js";
 
@@ -87,6 +88,7 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
   const peer: Peer = { name: MONITOR_PEER, secret, log: o.log };
   const pingPort = hosts[0]?.agentPort ?? 9989;
 
+  const arpWatcher = new ArpWatcher(hosts, [...new Set(config.roles.flatMap((r) => r.ips))]);
   const now = Date.now();
   const stored = await readStatusFile(statusPath);
   const state: MonitorState = stored ? adoptMonitorState(stored, config, now) : initialMonitorState(config, now);
@@ -121,6 +123,7 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
     },
     send: (h, req, timeoutMs) => sendToAgent(peer, h, req, timeoutMs),
     persist: (s) => writeStatusFile(statusPath, s),
+    arp: () => arpWatcher.view(),
     log: o.log,
   };
   const ctx: CycleContext = { config, hosts, deps: { gtid: sqlGtidOps }, agentTimeoutMs: 1000, catchupInFlight: new Set() };
@@ -155,6 +158,7 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
     });
   });
   o.log(`control server listening on ${mon.ip}:${mon.port}`);
+  arpWatcher.start();
 
   let stopped = false;
   let wake: (() => void) | null = null;
@@ -179,6 +183,7 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
     address: { ip: mon.ip, port: mon.port },
     async stop() {
       stopped = true;
+      arpWatcher.stop();
       wake?.();
       await done;
       await new Promise<void>((r) => server.close(() => r()));

@@ -217,6 +217,19 @@ describe("the monitor cycle", () => {
     expect(nextCycleDelayMs(loop, config)).toBe(500);
   });
 
+  it("has the holder announce a VIP again when ARP from the monitor saw another host answer for it", async () => {
+    const fake = new FakeCluster("db1");
+    let loop = healthyLoop();
+    settle(fake, loop);
+    loop = await cycles(fake, loop, 1);
+    fake.calls.length = 0;
+    await runCycle(ctx, loop, Object.assign(fake, { arp: () => ({ [WRITER_IP]: "db2" }) }));
+    expect(fake.calls.map((c) => c.what)).toContain(`announce-vip db1 ${WRITER_IP}`);
+    fake.calls.length = 0;
+    await runCycle(ctx, loop, Object.assign(fake, { arp: () => ({ [WRITER_IP]: "db1" }) }));
+    expect(fake.calls.map((c) => c.what).filter((w) => w.startsWith("announce-vip"))).toEqual([]);
+  });
+
   it("skips a dead agent's remaining actions and records no lease it never received", async () => {
     const fake = new FakeCluster("db1");
     let loop = healthyLoop();
