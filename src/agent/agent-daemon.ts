@@ -132,9 +132,10 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
       throw new Error(`malformed request: ${why}`);
     }
     const req = parsed.data;
+    const receivedAt = Date.now();
     const planned = await serial(async () => {
       const observed = await host.observe(req.kind === "repoint-replica");
-      const plan = planAgentRequest(req, observed, lease, Date.now(), { roleIps: s.roleIps, maxMessageAgeMs: o.timing.maxMessageAgeMs });
+      const plan = planAgentRequest(req, observed, lease, Date.now(), { roleIps: s.roleIps, maxMessageAgeMs: o.timing.maxMessageAgeMs, receivedAt });
       if (!plan.ok) {
         o.log(`${req.kind} from ${from}: ${plan.error}`);
         throw new Error(plan.error);

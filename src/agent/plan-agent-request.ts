@@ -64,6 +64,11 @@ export interface AgentPlanOptions {
   /** The role IPs of the configuration: the only addresses the agent manages. */
   readonly roleIps: readonly string[];
   readonly maxMessageAgeMs: number;
+  /**
+   * When the request arrived (default: now). Its age is judged at arrival, so a request that
+   * waited behind a slow operation is not refused for it; a renewal runs from arrival, never later.
+   */
+  readonly receivedAt?: number;
 }
 
 export type AgentPlan =
@@ -100,8 +105,9 @@ export function planAgentRequest(
     detail,
   });
 
+  const receivedAt = options.receivedAt ?? now;
   if (req.kind !== "get-state") {
-    const age = now - req.sentAt;
+    const age = receivedAt - req.sentAt;
     if (Math.abs(age) > options.maxMessageAgeMs) {
       return refuse(
         `refusing ${req.kind} sent ${(age / 1000).toFixed(3)} s ago: more than ${options.maxMessageAgeMs} ms apart from this host's clock (delayed, or clocks out of sync)`,
@@ -134,7 +140,7 @@ export function planAgentRequest(
     }
 
     case "renew-lease": {
-      const step = agentLeaseStep(lease, { kind: "renew", sentAt: req.sentAt, leaseMs: req.leaseMs }, now, options);
+      const step = agentLeaseStep(lease, { kind: "renew", sentAt: req.sentAt, leaseMs: req.leaseMs }, receivedAt, options);
       if (step.state === lease) return refuse(step.reason ?? "lease renewal refused");
       const lifetimeS = vipLifetimeSeconds(step.state, now);
       const ops: LocalOp[] = observed.vips.map((ip) => ({ kind: "renew-ip", ip, lifetimeS }));

@@ -153,6 +153,15 @@ describe("stale commands", () => {
     expect(refusal(plan(req, writer))).toMatch(/more than 500 ms apart/);
   });
 
+  it("age is judged at arrival: a request that waited in the agent's queue is not refused for it", () => {
+    const req: AgentRequest = { kind: "renew-lease", leaseMs: 3_000, sentAt: NOW - 100 };
+    const p = planAgentRequest(req, writer, NO_LEASE, NOW + 2_000, { ...OPTS, receivedAt: NOW });
+    // The lease runs from arrival, not from when the queue reached it.
+    expect(p.ok && p.lease.expiresAt).toBe(NOW + 3_000);
+    expect(ops(p)).toEqual([{ kind: "renew-ip", ip: WRITER, lifetimeS: 1 }]);
+    expect(refusal(planAgentRequest(req, writer, NO_LEASE, NOW + 2_000, OPTS))).toMatch(/sent 2\.100 s ago/);
+  });
+
   it("a command exactly at the age limit is accepted", () => {
     expect(plan({ kind: "set-read-only", sentAt: NOW - 500 }, writer).ok).toBe(true);
   });
