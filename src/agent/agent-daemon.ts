@@ -1,6 +1,6 @@
 import type { Server } from "node:net";
 import { ConfigError } from "../errors.js";
-import { agentLeaseStep, NO_LEASE, type AgentLeaseState, type LeaseTiming } from "../ha/index.js";
+import { agentLeaseStep, NO_LEASE, type AgentLeaseAction, type AgentLeaseState, type LeaseTiming } from "../ha/index.js";
 import { AgentRequestSchema, type AgentState } from "../protocol/agent-messages.js";
 import { serve, DEFAULT_MAX_SKEW_MS } from "../protocol/wire.js";
 import type { MmmConfig } from "../mmm-config/model.js";
@@ -86,11 +86,11 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
     return next;
   };
 
-  const runOps = async (ops: readonly LocalOp[], why: string): Promise<void> => {
+  const runOps = async (ops: readonly LocalOp[], why: string, on: AgentHost = host): Promise<void> => {
     const failures: string[] = [];
     for (const op of ops) {
       try {
-        const line = await host.run(op);
+        const line = await on.run(op);
         if (line) o.log(`${line} (${why})`);
       } catch (err) {
         const msg = (err as Error).message;
@@ -101,13 +101,38 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
     if (failures.length) throw new Error(failures.join("; "));
   };
 
-  const leaseEvent = async (event: { kind: "start" } | { kind: "tick" }): Promise<void> => {
-    const step = agentLeaseStep(lease, event, Date.now(), leaseOptions);
+  /**
+   * Carries out the lease's actions on `on`: VIPs first, without waiting for mysqld (a hung
+   * server must not keep an address up), then read_only and kills.
+   */
+  const dropAll = async (actions: readonly AgentLeaseAction[], why: string, on: AgentHost): Promise<void> => {
+    const vips = await on.readVips();
+    const none = { vips: [], writable: null, replica: null };
+    await runOps(planLeaseActions(actions, { ...none, vips }), why, on);
+    const writable = await on.readWritable();
+    await runOps(planLeaseActions(actions, { ...none, writable }), why, on);
+  };
+
+  // Lease expiry does not wait in the queue: a request stuck behind a slow statement must not
+  // delay it past the bound the monitor counts on (lease + agentTickMs). It runs on its own
+  // MySQL session, then once more in the queue to undo anything a request in flight added.
+  const expiryMysql = new AgentMysql(mysqlOptions);
+  const expiryHost = new AgentHost(hostOptions, expiryMysql);
+  let expiring = false;
+  const tick = (): void => {
+    const step = agentLeaseStep(lease, { kind: "tick" }, Date.now(), leaseOptions);
+    if (step.actions.length === 0 || expiring) return;
     lease = step.state;
-    if (step.actions.length === 0) return;
     if (step.reason) o.log(step.reason);
-    const observed = await host.observe(false);
-    await runOps(planLeaseActions(step.actions, observed), event.kind === "start" ? "agent start" : "lease expired");
+    expiring = true;
+    dropAll(step.actions, "lease expired", expiryHost)
+      .catch((err: unknown) => o.log(`lease expiry: ${(err as Error).message}`))
+      .finally(() => {
+        expiring = false;
+      });
+    serial(async () => {
+      if (lease.expiresAt === null) await dropAll(step.actions, "lease expired", host);
+    }).catch((err: unknown) => o.log(`lease expiry: ${(err as Error).message}`));
   };
 
   const state = async (): Promise<AgentState> => {
@@ -122,7 +147,8 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
     };
   };
 
-  const waitHost = new AgentHost(hostOptions, new AgentMysql(mysqlOptions));
+  const waitMysql = new AgentMysql(mysqlOptions);
+  const waitHost = new AgentHost(hostOptions, waitMysql);
 
   const handle = async (body: unknown, from: string): Promise<unknown> => {
     const parsed = AgentRequestSchema.safeParse(body);
@@ -156,7 +182,10 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
     return { done: true, detail: planned.detail };
   };
 
-  await serial(() => leaseEvent({ kind: "start" })).catch((err: unknown) => o.log(`at start: ${(err as Error).message}`));
+  const start = agentLeaseStep(lease, { kind: "start" }, Date.now(), leaseOptions);
+  lease = start.state;
+  if (start.reason) o.log(start.reason);
+  await dropAll(start.actions, "agent start", host).catch((err: unknown) => o.log(`at start: ${(err as Error).message}`));
 
   const address = o.listenHost ?? s.ip;
   let server: Server;
@@ -171,9 +200,7 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
     await mysql.close();
     throw new ConfigError(`cannot listen on ${address}:${s.port}: ${(err as Error).message}`);
   }
-  const ticker = setInterval(() => {
-    serial(() => leaseEvent({ kind: "tick" })).catch((err: unknown) => o.log(`lease tick: ${(err as Error).message}`));
-  }, o.timing.agentTickMs);
+  const ticker = setInterval(tick, o.timing.agentTickMs);
   o.log(`mmm agent ${s.name} listening on ${address}:${s.port} (interface ${s.iface}, role IPs ${s.roleIps.join(", ") || "none"}); started ${new Date(started).toISOString()}`);
 
   return {
@@ -185,12 +212,10 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
       await new Promise<void>((r) => server.close(() => r()));
       await serial(async () => {
         lease = NO_LEASE;
-        const observed = await host.observe(false);
-        const ops = planLeaseActions([{ kind: "drop-vips" }, { kind: "set-read-only" }], observed);
-        if (ops.length) o.log("agent stopping: dropping VIPs and setting read_only (nobody renews its lease any more)");
-        await runOps(ops, "agent stop");
+        o.log("agent stopping: dropping VIPs and setting read_only (nobody renews its lease any more)");
+        await dropAll([{ kind: "drop-vips" }, { kind: "set-read-only" }], "agent stop", host);
       }).catch((err: unknown) => o.log(`at stop: ${(err as Error).message}`));
-      await mysql.close();
+      await Promise.all([mysql.close(), waitMysql.close(), expiryMysql.close()]);
     },
   };
 }
