@@ -1,6 +1,6 @@
 import type { Server } from "node:net";
 import { ConfigError } from "../errors.js";
-import { agentLeaseStep, NO_LEASE, type AgentLeaseAction, type AgentLeaseState, type LeaseTiming } from "../ha/index.js";
+import { agentLeaseStep, agentMayHoldRoles, NO_LEASE, type AgentLeaseAction, type AgentLeaseState, type LeaseTiming } from "../ha/index.js";
 import { AgentRequestSchema, type AgentState } from "../protocol/agent-messages.js";
 import { serve, DEFAULT_MAX_SKEW_MS } from "../protocol/wire.js";
 import type { MmmConfig } from "../mmm-config/model.js";
@@ -166,9 +166,11 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
         o.log(`${req.kind} from ${from}: ${plan.error}`);
         throw new Error(plan.error);
       }
+      // Renewals arrive every check period: only the one that starts a lease is worth a line.
+      const routine = req.kind === "renew-lease" && agentMayHoldRoles(lease, receivedAt);
       lease = plan.lease;
       const now = plan.ops.filter((op) => op.kind !== "wait-catchup");
-      if (now.length > 0 || req.kind === "fence") o.log(`${req.kind} from ${from}: ${plan.detail}${req.kind === "fence" ? ` (${req.reason})` : ""}`);
+      if (!routine && (now.length > 0 || req.kind === "fence" || req.kind === "renew-lease")) o.log(`${req.kind} from ${from}: ${plan.detail}${req.kind === "fence" ? ` (${req.reason})` : ""}`);
       await runOps(now, req.kind);
       return plan;
     });

@@ -3,7 +3,7 @@ import { build } from "esbuild";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { labMysqld } from "../../src/lab/lab-faults.js";
-import { ensureLab, LAB_INVENTORY, mmm, onHost, ROOT, sqlOn } from "./support.js";
+import { freshLab, LAB_INVENTORY, mmm, onHost, ROOT, sqlOn } from "./support.js";
 
 /**
  * `mmm agent` on real lab hosts: started detached inside db1 (and db3), driven by signed requests
@@ -80,6 +80,15 @@ async function stopAgent(host: string): Promise<void> {
   started.delete(host);
 }
 
+/** The runtime services bootstrap installed on the hosts this test uses (absent: nothing to do). */
+async function setServices(action: "start" | "stop"): Promise<void> {
+  const order: [string, string][] = [["monitor", "mmm-monitor"], ["db1", "mmm-agent"], ["db3", "mmm-agent"]];
+  for (const [host, service] of action === "stop" ? order : [...order].reverse()) {
+    const r = await onHost(host, `if [ -x /etc/init.d/${service} ]; then /etc/init.d/${service} ${action}; fi`, 30_000);
+    if (r.code !== 0) throw new Error(`${host}: ${service} ${action}: ${r.stderr}`);
+  }
+}
+
 describe("mmm agent in the lab", () => {
   let db1ReadOnly = "1";
 
@@ -103,13 +112,13 @@ describe("mmm agent in the lab", () => {
       banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
       logLevel: "warning",
     });
-    await ensureLab();
-    const configured = await onHost("db1", "test -f /etc/mysql-mmm/mmm_agent.conf && test -f /etc/mysql-mmm/cluster.key");
-    const monitorConfigured = await onHost("monitor", "test -f /etc/mysql-mmm/mmm_mon.conf");
-    if (configured.code !== 0 || monitorConfigured.code !== 0) {
-      const r = await mmm(["bootstrap", LAB_INVENTORY]);
-      expect(r.code, r.stderr).toBe(0);
-    }
+    // Bootstrap installs and starts the mmm runtime (monitor and agents) as services. This test
+    // drives its own agents by hand, so it stops the services its own bootstrap started — the
+    // monitor first, so that it does not react — and starts them again at the end.
+    await freshLab();
+    const r = await mmm(["bootstrap", LAB_INVENTORY]);
+    expect(r.code, r.stderr).toBe(0);
+    await setServices("stop");
     db1ReadOnly = await readOnly("db1");
     await startAgent("db1");
     await startAgent("db3");
@@ -122,6 +131,7 @@ describe("mmm agent in the lab", () => {
     await sqlOn("db3", `STOP SLAVE; CHANGE MASTER TO MASTER_HOST='${DB1}', MASTER_USE_GTID=slave_pos; START SLAVE`).catch(() => undefined);
     await sqlOn("db1", `SET GLOBAL read_only = ${db1ReadOnly === "0" ? "OFF" : "ON"}`).catch(() => undefined);
     await sqlOn("db2", "DROP DATABASE IF EXISTS mmm_agent_test").catch(() => undefined);
+    await setServices("start");
   }, 120_000);
 
   it("get-state reports what the host holds: no VIP, read_only, no lease after start", async () => {
