@@ -79,17 +79,25 @@ describe("mmm bootstrap on bare hosts", () => {
   });
 
   it("configures every server: server ids, GTID, read_only, auto_increment on the pair", async () => {
-    const vars = "SELECT @@server_id, @@read_only, @@gtid_strict_mode, @@log_bin, @@binlog_format, @@auto_increment_increment, @@auto_increment_offset, @@bind_address";
-    expect(await sqlOn("db1", vars)).toBe("1\t1\t1\t1\tROW\t2\t1\t0.0.0.0");
-    expect(await sqlOn("db2", vars)).toBe("2\t1\t1\t1\tROW\t2\t2\t0.0.0.0");
-    expect(await sqlOn("db3", vars)).toBe("3\t1\t1\t1\tROW\t1\t1\t0.0.0.0");
-    expect(await sqlOn("db4", vars)).toBe("4\t1\t1\t1\tROW\t1\t1\t0.0.0.0");
+    const vars = "SELECT @@server_id, @@gtid_strict_mode, @@log_bin, @@binlog_format, @@auto_increment_increment, @@auto_increment_offset, @@bind_address";
+    expect(await sqlOn("db1", vars)).toBe("1\t1\t1\tROW\t2\t1\t0.0.0.0");
+    expect(await sqlOn("db2", vars)).toBe("2\t1\t1\tROW\t2\t2\t0.0.0.0");
+    expect(await sqlOn("db3", vars)).toBe("3\t1\t1\tROW\t1\t1\t0.0.0.0");
+    expect(await sqlOn("db4", vars)).toBe("4\t1\t1\tROW\t1\t1\t0.0.0.0");
+    // read_only=ON in every server's file; at run time the agent lifts it on the one writer only.
+    for (const h of DB) expect((await onHost(h, "grep -x 'read_only = ON' /etc/mysql/mariadb.conf.d/99-mmm.cnf")).code).toBe(0);
+    const writable = [];
+    for (const h of DB) if ((await sqlOn(h, "SELECT @@read_only")) === "0") writable.push(h);
+    expect(writable.length).toBeLessThanOrEqual(1);
+    expect(["db3", "db4"].some((h) => writable.includes(h))).toBe(false);
     const sources = await Promise.all(DB.map((h) => sqlOn(h, "SELECT 1").then(() => onHost(h, "mariadb -e 'SHOW SLAVE STATUS\\G' | grep -E ' (Master_Host|Using_Gtid|Slave_IO_Running|Slave_SQL_Running):'"))));
     const summary = sources.map((s) => s.stdout.replace(/\s+/g, " ").trim());
-    expect(summary[0]).toBe("Master_Host: 192.168.77.3 Slave_IO_Running: Yes Slave_SQL_Running: Yes Using_Gtid: Slave_Pos");
-    expect(summary[1]).toBe("Master_Host: 192.168.77.2 Slave_IO_Running: Yes Slave_SQL_Running: Yes Using_Gtid: Slave_Pos");
-    expect(summary[2]).toBe("Master_Host: 192.168.77.2 Slave_IO_Running: Yes Slave_SQL_Running: Yes Using_Gtid: Slave_Pos");
-    expect(summary[3]).toBe("Master_Host: 192.168.77.3 Slave_IO_Running: Yes Slave_SQL_Running: Yes Using_Gtid: Slave_Pos");
+    const running = "Slave_IO_Running: Yes Slave_SQL_Running: Yes Using_Gtid: Slave_Pos";
+    expect(summary[0]).toBe(`Master_Host: 192.168.77.3 ${running}`);
+    expect(summary[1]).toBe(`Master_Host: 192.168.77.2 ${running}`);
+    // Slaves start under their inventory master; the monitor then has them follow the writer.
+    expect(summary[2]).toMatch(new RegExp(`^Master_Host: 192\\.168\\.77\\.[23] ${running}$`));
+    expect(summary[3]).toMatch(new RegExp(`^Master_Host: 192\\.168\\.77\\.[23] ${running}$`));
   });
 
   it("creates the accounts with exactly their grants, on every database host, outside the binlog", async () => {
@@ -141,6 +149,24 @@ describe("mmm bootstrap on bare hosts", () => {
     expect(new Set(keys.map((k) => k.stdout)).size).toBe(1);
   });
 
+  it("installs and starts the runtime: an agent on every database host, then the monitor, which assigns the roles", async () => {
+    for (const h of DB) expect((await onHost(h, "service mmm-agent status")).stdout).toMatch(/^mmm-agent is running \(pid \d+\)/);
+    expect((await onHost("monitor", "service mmm-monitor status")).stdout).toMatch(/^mmm-monitor is running \(pid \d+\)/);
+    const deadline = Date.now() + 20_000;
+    let show = "";
+    while (Date.now() < deadline) {
+      show = (await onHost("monitor", "node /opt/mmm/mmm.cjs control show")).stdout;
+      if (/writer\(192\.168\.77\.100\)/.test(show) && (show.match(/reader\(/g) ?? []).length === 4) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(show).toMatch(/^ {2}db1\(192\.168\.77\.2\) master\/ONLINE\. Roles: /m);
+    expect(show).toMatch(/^ {2}db4\(192\.168\.77\.5\) slave\/ONLINE\. Roles: reader\(192\.168\.77\.10[1-4]\)$/m);
+    const writer = /^ {2}(db[12])\(.*writer\(192\.168\.77\.100\)/m.exec(show)?.[1];
+    expect(writer).toBeDefined();
+    expect((await onHost(writer!, "ip -br addr show eth0")).stdout).toContain("192.168.77.100/32");
+    expect(await sqlOn(writer!, "SELECT @@read_only")).toBe("0");
+  });
+
   it("a second run changes nothing", async () => {
     const r = await mmm(["bootstrap", LAB_INVENTORY]);
     expect(r.code).toBe(0);
@@ -154,7 +180,7 @@ describe("mmm bootstrap on bare hosts", () => {
     const report = JSON.parse(r.stdout) as { recap: { host: string; changed: number }[]; steps: { host: string; step: string; status: string }[] };
     expect(report.recap.map((x) => x.changed)).toEqual([0, 0, 0, 0, 0]);
     expect(report.steps.filter((s) => s.host === "db1").map((s) => s.step)).toEqual([
-      "server-package", "hosts", "time", "mycnf", "accounts", "seed", "replication-masters", "mmm-config",
+      "server-package", "hosts", "time", "mycnf", "accounts", "seed", "replication-masters", "mmm-config", "runtime-agent",
     ]);
     expect(report.steps.every((s) => s.status === "unchanged")).toBe(true);
   });
@@ -237,7 +263,7 @@ describe("mmm bootstrap refuses what it must not do, and says why", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("db3 holds user data (legacy) but does not replicate yet");
     const rows = recap(r.stdout);
-    expect(rows.db3).toMatchObject({ failed: 1, skipped: 1 });
+    expect(rows.db3).toMatchObject({ failed: 1, skipped: 2 });
     for (const h of ["monitor", "db1", "db2", "db4"]) expect(rows[h]).toMatchObject({ failed: 0 });
     // Nothing half-done on db3: it does not replicate at all.
     expect(await sqlOn("db3", "SHOW SLAVE STATUS")).toBe("");
@@ -246,7 +272,7 @@ describe("mmm bootstrap refuses what it must not do, and says why", () => {
     const again = await mmm(["bootstrap", LAB_INVENTORY]);
     expect(again.code).toBe(0);
     const rows2 = recap(again.stdout);
-    expect(rows2.db3).toMatchObject({ changed: 2, failed: 0 });
+    expect(rows2.db3).toMatchObject({ changed: 3, failed: 0 });
     expect(rows2.db1).toMatchObject({ changed: 0 });
   });
 });

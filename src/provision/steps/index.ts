@@ -7,6 +7,7 @@ import { mmmConfigStep } from "./mmm-config.js";
 import { accountsStep } from "./accounts.js";
 import { seedStep } from "./seed.js";
 import { replicateMastersStep, replicateSlavesStep } from "./replication.js";
+import { runtimeAgentStep, runtimeMonitorStep } from "./runtime.js";
 
 /** The tutorial's order. */
 export const BOOTSTRAP_STEPS: readonly Step[] = [
@@ -19,4 +20,6 @@ export const BOOTSTRAP_STEPS: readonly Step[] = [
   replicateMastersStep,
   replicateSlavesStep,
   mmmConfigStep,
+  runtimeAgentStep,
+  runtimeMonitorStep,
 ] as Step[];

@@ -1,0 +1,165 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { sh } from "../../remote/shell.js";
+import { renderTemplate } from "../../render/render.js";
+import { PlanError } from "../../errors.js";
+import { observeFiles, planFiles, type ObservedFile } from "../files.js";
+import { unchanged, type Change, type StepPlan } from "../change.js";
+import type { PlanInput, Step } from "../context.js";
+
+export const RUNTIME_DIR = "/opt/mmm";
+const BUNDLE_PATH = `${RUNTIME_DIR}/mmm.cjs`;
+const SHIPPED_NODE = `${RUNTIME_DIR}/node`;
+const MIN_NODE_MAJOR = 18;
+
+type Program = "agent" | "monitor";
+
+interface Service {
+  readonly program: Program;
+  readonly service: string;
+  readonly description: string;
+  readonly config: string;
+  readonly pidFile: string;
+}
+
+const SERVICES: Record<Program, Service> = {
+  agent: {
+    program: "agent",
+    service: "mmm-agent",
+    description: "mmm agent: VIPs and read_only on this database host",
+    config: "/etc/mysql-mmm/mmm_agent.conf",
+    pidFile: "/run/mysql-mmm/mmm_agentd.pid",
+  },
+  monitor: {
+    program: "monitor",
+    service: "mmm-monitor",
+    description: "mmm monitor: checks the cluster and moves roles",
+    config: "/etc/mysql-mmm/mmm_mon.conf",
+    pidFile: "/run/mysql-mmm/mmm_mond.pid",
+  },
+};
+
+/** bootstrap's mmm_mon.conf status_path: present once the monitor has run. */
+const MONITOR_STATUS = "/var/lib/mysql-mmm/mmm_mond.status";
+/** How long a first start may take until the monitor's checks let a host be set online. */
+const SET_ONLINE_WAIT_S = 30;
+
+interface Observed {
+  /** The monitor has never run here (no status file): its hosts start AWAITING_RECOVERY. */
+  readonly firstStart: boolean;
+  readonly bundleSum: string | null;
+  readonly nodeSum: string | null;
+  readonly running: boolean;
+  readonly files: Map<string, ObservedFile>;
+}
+
+/** The bundle this controller ships: dist/mmm.cjs beside the installation (npm run build). */
+export function localBundle(): Buffer {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, "dist", "mmm.cjs");
+    if (existsSync(candidate)) return readFileSync(candidate);
+    if (existsSync(join(dir, "mmm.cjs")) && dir.endsWith("dist")) return readFileSync(join(dir, "mmm.cjs"));
+    dir = dirname(dir);
+  }
+  throw new PlanError("dist/mmm.cjs not found: run `npm run build` first");
+}
+
+const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+/** The host's own Node.js when it is recent enough, else the controller's, shipped to /opt/mmm. */
+function nodeFor(input: PlanInput): { path: string; ship: boolean } {
+  const major = Number(/^v(\d+)/.exec(input.facts.node ?? "")?.[1] ?? 0);
+  return major >= MIN_NODE_MAJOR ? { path: "node", ship: false } : { path: SHIPPED_NODE, ship: true };
+}
+
+function unitPath(input: PlanInput, s: Service): string {
+  return input.facts.init === "systemd" ? `/etc/systemd/system/${s.service}.service` : `/etc/init.d/${s.service}`;
+}
+
+function runtimeStep(program: Program): Step<Observed> {
+  const s = SERVICES[program];
+  return {
+    id: `runtime-${program}`,
+    title: program === "agent" ? "mmm agents (database hosts first)" : "mmm monitor",
+    appliesTo: (h) => (program === "agent" ? h.kind !== "monitor" : h.kind === "monitor"),
+    async observe(ctx) {
+      const status = ctx.facts.init === "systemd" ? sh`systemctl is-active --quiet ${s.service}` : sh`service ${s.service} status`;
+      const [sums, running, files, statusFile] = await Promise.all([
+        ctx.transport.exec(sh`for f in ${BUNDLE_PATH} ${SHIPPED_NODE}; do if [ -f "$f" ]; then sha256sum < "$f" | cut -d ' ' -f 1; else echo -; fi; done`),
+        ctx.transport.exec(sh`[ -e ${unitPath(ctx, s)} ] && ${status} >/dev/null 2>&1 && echo running; true`),
+        observeFiles(ctx.transport, [unitPath(ctx, s)]),
+        ctx.transport.exec(sh`[ -e ${MONITOR_STATUS} ] && echo present; true`),
+      ]);
+      const [bundle, node] = sums.stdout.trim().split("\n");
+      return {
+        bundleSum: bundle && bundle !== "-" ? bundle : null,
+        nodeSum: node && node !== "-" ? node : null,
+        running: running.stdout.includes("running"),
+        files,
+        firstStart: !statusFile.stdout.includes("present"),
+      };
+    },
+    plan(o, input): StepPlan {
+      const changes: Change[] = [];
+      const bundle = localBundle();
+      if (o.bundleSum !== sha256(bundle)) {
+        changes.push({ kind: "upload", path: BUNDLE_PATH, summary: `install ${BUNDLE_PATH} (${Math.round(bundle.length / 1024)} KiB)`, content: bundle, mode: 0o755 });
+      }
+      const node = nodeFor(input);
+      if (node.ship) {
+        const binary = readFileSync(process.execPath);
+        if (o.nodeSum !== sha256(binary)) {
+          changes.push({ kind: "upload", path: SHIPPED_NODE, summary: `install Node.js ${process.version} as ${SHIPPED_NODE} (the host has none ≥ ${MIN_NODE_MAJOR})`, content: binary, mode: 0o755 });
+        }
+      }
+      const systemd = input.facts.init === "systemd";
+      const unit = renderTemplate(systemd ? "mmm-service.service.hbs" : "mmm-service.init.hbs", { ...s, node: node.path });
+      const unitChanges = planFiles(o.files, [{ path: unitPath(input, s), content: unit, mode: systemd ? 0o644 : 0o755 }]);
+      changes.push(...unitChanges);
+      if (systemd && unitChanges.length > 0) {
+        changes.push({ kind: "command", summary: `enable ${s.service}`, command: sh`systemctl daemon-reload && systemctl enable ${s.service}` });
+      }
+      const restart = changes.length > 0 && o.running;
+      if (restart || !o.running) {
+        const action = restart ? "restart" : "start";
+        changes.push({
+          kind: "command",
+          summary: `${action} ${s.service}`,
+          command: systemd ? sh`systemctl ${action} ${s.service}` : sh`service ${s.service} ${action}`,
+          timeoutMs: 30_000,
+        });
+      }
+      if (program === "monitor" && o.firstStart) changes.push(setOnlineChange(input, node.path));
+      return changes.length ? { changes, reason: "" } : unchanged(`${s.service} runs the current ${BUNDLE_PATH}`);
+    },
+  };
+}
+
+/**
+ * On the monitor's first start every host is AWAITING_RECOVERY, as in MMM; the tutorial then
+ * runs `mmm_control set_online` for each. Bootstrap does the same, once, masters first so the
+ * first master takes the writer role. Later runs never force a host online: a host that is not
+ * ONLINE then is so for a reason the monitor knows.
+ */
+function setOnlineChange(input: PlanInput, node: string): Change {
+  const hosts = [...input.inventory.masters, ...input.inventory.slaves].map((h) => h.name);
+  return {
+    kind: "command",
+    summary: `first start: set ${hosts.join(", ")} online (mmm_control set_online)`,
+    command: sh`for h in ${hosts}; do
+  i=0
+  until out=$(${node} ${BUNDLE_PATH} control set_online "$h" 2>&1) && case "$out" in OK*) true;; *) false;; esac; do
+    i=$((i + 1))
+    if [ $i -ge ${SET_ONLINE_WAIT_S * 2} ]; then echo "set_online $h: $out" >&2; exit 1; fi
+    sleep 0.5
+  done
+done`,
+    timeoutMs: (SET_ONLINE_WAIT_S * hosts.length + 30) * 1000,
+  };
+}
+
+export const runtimeAgentStep = runtimeStep("agent");
+export const runtimeMonitorStep = runtimeStep("monitor");
