@@ -12,6 +12,7 @@ import {
   type HostObservation,
   type MonitorState,
   type MysqlObservation,
+  NOT_OBSERVED,
   type RawCheckResult,
   type Snapshot,
 } from "../ha/index.js";
@@ -52,8 +53,8 @@ export interface MonitorIo {
   /** Whether the monitor reaches at least one of ping_ips. */
   network(timeoutMs: number): Promise<boolean>;
   send(host: MonitoredHost, request: AgentRequest, timeoutMs: number): Promise<SendResult>;
-  /** Writes status_path atomically (temp file + rename). */
-  persist(state: MonitorState): Promise<void>;
+  /** Writes status_path atomically (temp file + rename); `durable`: fsync first. */
+  persist(state: MonitorState, durable: boolean): Promise<void>;
   log(line: string): void;
   /** Which host answered ARP for each VIP lately (arp-watcher.ts); undefined: not checked. */
   arp?(): Readonly<Record<string, string | null>> | undefined;
@@ -67,6 +68,12 @@ export interface CycleContext {
   readonly deps: DecideDeps;
   /** Bound on one get-state or command to an agent. */
   readonly agentTimeoutMs: number;
+  /**
+   * Probes of suspect hosts still running from an earlier cycle; the daemon keeps one map for
+   * its life. Without it every cycle waits for every probe (bounded by the timeouts).
+   */
+  readonly inFlight?: Map<string, Promise<HostProbe>>;
+  readonly suspectBudgetMs?: number;
   /** Hosts with a wait-catchup request in flight (one at a time per host). */
   readonly catchupInFlight?: Set<string>;
 }
@@ -87,6 +94,27 @@ export interface CycleResult {
 
 /** Runs a check a little early rather than a whole cycle late (timers drift by a few ms). */
 const PERIOD_SLACK_MS = 50;
+
+export interface HostProbe {
+  readonly raw: readonly RawCheckResult[];
+  readonly ran: readonly CheckName[];
+  readonly startedAt: number;
+  readonly observation: HostObservation;
+}
+
+/** How long a cycle waits for a suspect host's probes (see runCycle). */
+export const SUSPECT_BUDGET_MS = 200;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A host whose ping or mysql check is failing or within its trap_period: its probes may hang. */
+function isSuspect(checks: ChecksState, host: string): boolean {
+  const byHost = checks.hosts[host];
+  return (["ping", "mysql"] as const).some((c) => {
+    const s = byHost?.[c];
+    return s !== undefined && (!s.ok || s.failingSince !== null);
+  });
+}
 
 /** Cycle period while something is about to happen (a check in its trap_period, a writer move). */
 export const URGENT_PERIOD_MS = 100;
@@ -128,37 +156,65 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
     return isTrapping(loop.checks, host, check);
   };
   const raw: RawCheckResult[] = [];
-  const result = (host: string, check: CheckName, r: ProbeResult | MysqlProbe, extra: Partial<RawCheckResult> = {}) => {
-    lastRun[`${host}/${check}`] = started;
-    raw.push(
-      r.ok
-        ? { host, check, at: io.now(), outcome: "ok", message: "OK", ...extra }
-        : { host, check, at: io.now(), outcome: r.outcome, message: r.message, cause: r.cause, ...extra },
-    );
+
+  /** One host's probes, in parallel, each bounded by its own timeout; results stamped when they end. */
+  const probeHost = async (h: MonitoredHost): Promise<HostProbe> => {
+    const wants = { ping: due(h.name, "ping"), mysql: due(h.name, "mysql"), rep_threads: due(h.name, "rep_threads"), rep_backlog: due(h.name, "rep_backlog") };
+    const [ping, mysql, agent] = await Promise.all([
+      wants.ping ? io.ping(h, config.checks.ping.timeoutMs) : Promise.resolve(null),
+      io.probeMysql(h, config.checks.mysql.timeoutMs),
+      io.agentState(h, ctx.agentTimeoutMs),
+    ]);
+    const at = io.now();
+    const out: RawCheckResult[] = [];
+    const ran: CheckName[] = [];
+    const push = (check: CheckName, r: ProbeResult | MysqlProbe, extra: Partial<RawCheckResult> = {}) => {
+      ran.push(check);
+      out.push(
+        r.ok
+          ? { host: h.name, check, at, outcome: "ok", message: "OK", ...extra }
+          : { host: h.name, check, at, outcome: r.outcome, message: r.message, cause: r.cause, ...extra },
+      );
+    };
+    if (ping) push("ping", ping);
+    if (wants.mysql) push("mysql", mysql);
+    if (wants.rep_threads) push("rep_threads", repThreads(mysql));
+    if (wants.rep_backlog) {
+      const r = mysql.ok ? { ok: true as const } : mysql;
+      const backlog = mysql.ok ? (mysql.observation.replication?.secondsBehind ?? null) : undefined;
+      push("rep_backlog", r, backlog !== undefined ? { backlog } : {});
+    }
+    return { raw: out, ran, startedAt: started, observation: { agent, mysql: mysql.ok ? mysql.observation : null } };
   };
 
-  // Phase 1: every host in parallel, each probe bounded by its own timeout.
+  // Phase 1: every host in parallel. A suspect host (a check failing or in its trap_period, or a
+  // probe still running from an earlier cycle) gets SUSPECT_BUDGET_MS: past that the cycle goes
+  // on with it unobserved — the conservative reading, decide() then assumes it may hold anything —
+  // and its probe's results join the cycle in which they arrive.
   const writers = writerHosts(loop.state, config);
   const observed: Record<string, HostObservation> = {};
-  const mysqlTimeout = config.checks.mysql.timeoutMs;
+  const inFlight = ctx.inFlight;
   const [network] = await Promise.all([
     io.network(config.checks.ping.timeoutMs),
     ...ctx.hosts.map(async (h) => {
-      const pingDue = due(h.name, "ping");
-      const [ping, mysql, agent] = await Promise.all([
-        pingDue ? io.ping(h, config.checks.ping.timeoutMs) : Promise.resolve(null),
-        io.probeMysql(h, mysqlTimeout),
-        io.agentState(h, ctx.agentTimeoutMs),
-      ]);
-      if (ping) result(h.name, "ping", ping);
-      if (due(h.name, "mysql")) result(h.name, "mysql", mysql);
-      if (due(h.name, "rep_threads")) result(h.name, "rep_threads", repThreads(mysql));
-      if (due(h.name, "rep_backlog")) {
-        const r = mysql.ok ? { ok: true as const } : mysql;
-        const backlog = mysql.ok ? (mysql.observation.replication?.secondsBehind ?? null) : undefined;
-        result(h.name, "rep_backlog", r, backlog !== undefined ? { backlog } : {});
+      const pending = inFlight?.get(h.name);
+      const probe = pending ?? probeHost(h);
+      const suspect = pending !== undefined || isSuspect(loop.checks, h.name);
+      let done: HostProbe | null;
+      if (inFlight && suspect) {
+        done = await Promise.race([probe, sleep(ctx.suspectBudgetMs ?? SUSPECT_BUDGET_MS).then(() => null)]);
+        if (done === null) inFlight.set(h.name, probe);
+        else inFlight.delete(h.name);
+      } else {
+        done = await probe;
       }
-      observed[h.name] = { agent, mysql: mysql.ok ? mysql.observation : null };
+      if (done === null) {
+        observed[h.name] = NOT_OBSERVED;
+        return;
+      }
+      raw.push(...done.raw);
+      for (const c of done.ran) lastRun[`${h.name}/${c}`] = done.startedAt;
+      observed[h.name] = done.observation;
     }),
   ]);
 
@@ -168,7 +224,7 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
     ctx.hosts
       .filter((h) => writers.has(h.name) && observed[h.name]?.mysql)
       .map(async (h) => {
-        const gtid = await io.readGtid(h, mysqlTimeout).catch(() => null);
+        const gtid = await io.readGtid(h, config.checks.mysql.timeoutMs).catch(() => null);
         const o = observed[h.name]!;
         const { gtidExecuted: _stale, ...mysql } = o.mysql!;
         // Without a fresh read the stale one is dropped rather than risk a false errant verdict.
@@ -188,15 +244,18 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
   const renewals = decision.actions.filter((a) => a.kind === "renew-lease");
   let pessimistic = decision.next;
   for (const a of renewals) pessimistic = recordLeaseSent(pessimistic, a.host, renewAt);
-  await io.persist(pessimistic);
+  await io.persist(pessimistic, decision.changed);
 
   if (decision.changed) io.log(decision.reason);
   for (const e of decision.events) io.log(e);
 
   const delivered = await execute(ctx, decision.actions, renewAt, io);
-  let after = decision.next;
-  for (const a of renewals) if (delivered.has(a.host)) after = recordLeaseSent(after, a.host, renewAt);
-  if (after !== pessimistic) await io.persist(after);
+  let after = pessimistic;
+  if (renewals.some((a) => !delivered.has(a.host))) {
+    after = decision.next;
+    for (const a of renewals) if (delivered.has(a.host)) after = recordLeaseSent(after, a.host, renewAt);
+    await io.persist(after, false);
+  }
 
   return {
     loop: { state: after, checks, lastRun, snapshot: { ...snapshot, state: after } },

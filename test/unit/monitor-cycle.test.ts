@@ -98,7 +98,7 @@ class FakeCluster implements MonitorIo {
     }
     return { ok: true };
   }
-  async persist(s: MonitorState) {
+  async persist(s: MonitorState, _durable: boolean) {
     this.calls.push({ t: this.t, what: "persist" });
     this.persisted.push(s);
   }
@@ -229,6 +229,39 @@ describe("the monitor cycle", () => {
     await runCycle(ctx, loop, Object.assign(fake, { arp: () => ({ [WRITER_IP]: "db1" }) }));
     expect(fake.calls.map((c) => c.what).filter((w) => w.startsWith("announce-vip"))).toEqual([]);
   });
+
+  it("does not wait for a suspect host whose probes hang: it is unobserved until they end, then their results count", async () => {
+    const fake = new FakeCluster("db1");
+    let loop = healthyLoop();
+    settle(fake, loop);
+    const c: CycleContext = { ...ctx, inFlight: new Map(), suspectBudgetMs: 20 };
+    for (let i = 0; i < 2; i++) loop = (await runCycle(c, loop, fake)).loop;
+    // db3's mysqld stops answering at once (a failure in trap), then its probes hang.
+    fake.hosts.db3!.mysqlUp = false;
+    fake.t += 500;
+    loop = (await runCycle(c, loop, fake)).loop;
+    expect(loop.checks.hosts.db3?.mysql?.failingSince).not.toBeNull();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const probe = fake.probeMysql.bind(fake);
+    fake.probeMysql = async (h: MonitoredHost) => {
+      if (h.name === "db3") await gate;
+      return probe(h);
+    };
+    fake.t += 100;
+    const started = Date.now();
+    const r = await runCycle(c, loop, fake);
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(r.loop.snapshot?.observed.db3).toEqual({ agent: null, mysql: null });
+    expect(r.loop.snapshot?.observed.db2?.agent).not.toBeNull();
+    expect(c.inFlight?.has("db3")).toBe(true);
+    release();
+    fake.t += 1000;
+    const r2 = await runCycle(c, r.loop, fake);
+    expect(c.inFlight?.has("db3")).toBe(false);
+    expect(r2.loop.checks.hosts.db3?.mysql?.ok).toBe(false);
+    expect(r2.loop.state.hosts.db3?.state).toBe("HARD_OFFLINE");
+  }, 5_000);
 
   it("skips a dead agent's remaining actions and records no lease it never received", async () => {
     const fake = new FakeCluster("db1");
