@@ -59,7 +59,7 @@ export async function runSteps(opts: RunOptions): Promise<StepOutcome[]> {
                   task.skip(`${host.name}: planned after ${pending} is applied`);
                   return;
                 }
-                const outcome = await runHostStep(opts, step, host);
+                const outcome = await runHostStep(opts, step, host, failedHosts);
                 outcomes.push(outcome);
                 if (outcome.status === "would-change" && step.refreshesFacts) pendingHosts.set(host.name, step.id);
                 if (outcome.status === "failed") {
@@ -96,7 +96,7 @@ function describe(o: StepOutcome, secrets: ReturnType<typeof inventorySecrets>):
   return `${verb}: ${changes.map((c) => formatChange(c, false, secrets)).join("; ")}`;
 }
 
-async function runHostStep(opts: RunOptions, step: Step, host: InventoryHost): Promise<StepOutcome> {
+async function runHostStep(opts: RunOptions, step: Step, host: InventoryHost, failedHosts: ReadonlySet<string>): Promise<StepOutcome> {
   const started = Date.now();
   const sessions = new Map<string, Promise<MysqlSession>>();
   const secrets = inventorySecrets(opts.inventory);
@@ -115,6 +115,7 @@ async function runHostStep(opts: RunOptions, step: Step, host: InventoryHost): P
     facts: opts.facts.get(host.name)!,
     allFacts: opts.facts,
     cluster: opts.cluster,
+    failedHosts: new Set(failedHosts),
     transport: opts.fleet.get(host.name),
     mysql: () => sessionOf(host.name),
     mysqlOf: sessionOf,

@@ -13,6 +13,8 @@ export interface PlanInput {
   readonly allFacts: ReadonlyMap<string, HostFacts>;
   /** Values decided once per run for the whole cluster (e.g. the cluster secret). */
   readonly cluster: ClusterValues;
+  /** Hosts that failed an earlier step of this run. */
+  readonly failedHosts: ReadonlySet<string>;
 }
 
 export interface ClusterValues {

@@ -194,7 +194,7 @@ describe("mmm bootstrap sets any password, quoted right", () => {
     writeFileSync(file, readFileSync(LAB_INVENTORY, "utf8").replace("mmm_app_password: lab-app-pass", "mmm_app_password_env: MMM_TEST_APP_PASSWORD"));
     const env = { MMM_TEST_APP_PASSWORD: hostile };
     const r = await mmm(["bootstrap", file, "--diff"], env);
-    expect(r.code).toBe(0);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
     expect(r.stdout).not.toContain("ünï_cødé");
     for (const h of DB) expect(recap(r.stdout)[h]).toMatchObject({ changed: 1, failed: 0 });
     const login = (pass: string) =>
@@ -311,7 +311,5 @@ describe("mmm bootstrap copies a master's existing data", () => {
     for (const h of DB) {
       expect(await waitForRow(h, "SELECT GROUP_CONCAT(item ORDER BY item) FROM shop.orders", "apple,FIG,KIWI,pear,plum")).toBe("apple,FIG,KIWI,pear,plum");
     }
-    const again = await mmm(["bootstrap", LAB_INVENTORY]);
-    for (const h of ALL) expect(recap(again.stdout)[h]).toMatchObject({ changed: 0, failed: 0 });
   });
 });

@@ -132,7 +132,8 @@ function runtimeStep(program: Program): Step<Observed> {
           timeoutMs: 30_000,
         });
       }
-      if (program === "monitor" && o.firstStart) changes.push(setOnlineChange(input, node.path));
+      const setOnline = program === "monitor" && o.firstStart ? setOnlineChange(input, node.path) : null;
+      if (setOnline) changes.push(setOnline);
       return changes.length ? { changes, reason: "" } : unchanged(`${s.service} runs the current ${BUNDLE_PATH}`);
     },
   };
@@ -144,11 +145,15 @@ function runtimeStep(program: Program): Step<Observed> {
  * first master takes the writer role. Later runs never force a host online: a host that is not
  * ONLINE then is so for a reason the monitor knows.
  */
-function setOnlineChange(input: PlanInput, node: string): Change {
-  const hosts = [...input.inventory.masters, ...input.inventory.slaves].map((h) => h.name);
+function setOnlineChange(input: PlanInput, node: string): Change | null {
+  const all = [...input.inventory.masters, ...input.inventory.slaves].map((h) => h.name);
+  const hosts = all.filter((h) => !input.failedHosts.has(h));
+  const left = all.filter((h) => input.failedHosts.has(h));
+  if (hosts.length === 0) return null;
+  const note = left.length ? ` (not ${left.join(", ")}: an earlier step failed there; auto_set_online brings it online once healthy)` : "";
   return {
     kind: "command",
-    summary: `first start: set ${hosts.join(", ")} online (mmm_control set_online)`,
+    summary: `first start: set ${hosts.join(", ")} online (mmm_control set_online)${note}`,
     command: sh`for h in ${hosts}; do
   i=0
   until out=$(${node} ${BUNDLE_PATH} control set_online "$h" 2>&1) && case "$out" in OK*) true;; *) false;; esac; do
