@@ -39,7 +39,9 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  # Not `npm ci`: npm 11 leaves other platforms' optional packages (rollup's) out of the lock file
+  # and then refuses it as out of sync. `npm install` installs the locked versions all the same.
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 npm run --silent build
