@@ -12,7 +12,11 @@ import { freshLab, LAB_INVENTORY, mmm, onHost, ROOT, sqlOn } from "./support.js"
  * Run under the lab lock: flock /run/mmm-lab-usage.lock npx vitest run test/lab/agent.test.ts
  */
 
-const OUT = join(ROOT, "node_modules", ".cache", "mmm-agent-test");
+/**
+ * Lab hosts see the machine's files through their overlay, except /tmp and /run (their own), so the
+ * checkout may be invisible to them (a CI clone under /tmp): the test's bundles go where they see them.
+ */
+const OUT = "/var/lib/mmm-lab-share/agent-test";
 const AGENT = join(OUT, "agent.cjs");
 const CLIENT = join(OUT, "client.mjs");
 const WRITER_VIP = "192.168.77.100";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { labMysqld, labNet } from "../../src/lab/lab-faults.js";
-import { freshLab, LAB_INVENTORY, mmm, onHost, ROOT, sqlOn } from "./support.js";
+import { freshLab, LAB_INVENTORY, mmm, onHost, sqlOn } from "./support.js";
 
 /**
  * `mmm monitor` and `mmm control` on the lab, end to end: bootstrap, an agent on every DB host,
@@ -11,7 +11,8 @@ import { freshLab, LAB_INVENTORY, mmm, onHost, ROOT, sqlOn } from "./support.js"
  * Run under the lab lock: flock /run/mmm-lab-usage.lock npx vitest run test/lab/monitor.test.ts
  */
 
-const BUNDLE = join(ROOT, "dist", "mmm.cjs");
+/** Installed in every host by bootstrap's runtime steps (the checkout itself may not be visible there). */
+const BUNDLE = "/opt/mmm/mmm.cjs";
 const WRITER_VIP = "192.168.77.100";
 const IPS: Record<string, string> = { db1: "192.168.77.2", db2: "192.168.77.3", db3: "192.168.77.4", db4: "192.168.77.5" };
 const DBS = ["db1", "db2", "db3", "db4"];
