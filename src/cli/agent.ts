@@ -1,8 +1,8 @@
-import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { Command, Option } from "commander";
 import { ConfigError } from "../errors.js";
+import { detachDaemon, livePid } from "./daemon.js";
 import { DEFAULT_LEASE_TIMING } from "../ha/config.js";
 import { startAgentDaemon } from "../agent/agent-daemon.js";
 import { loadClusterSecret, loadMmmConfigFile } from "../agent/load-agent-config.js";
@@ -28,9 +28,9 @@ export function agentCommand(): Command {
       const secret = loadClusterSecret(config.clusterSecretFile);
       const self = config.hosts.find((h) => h.name === config.this);
       const pidFile = self?.pidPath ?? AGENT_PID;
-      const running = runningPid(pidFile);
+      const running = livePid(pidFile);
       if (running !== null) throw new ConfigError(`an agent already runs (pid ${running}, from ${pidFile}); stop it first (kill ${running})`);
-      if (!opts.foreground) return detach(opts.logFile, pidFile);
+      if (!opts.foreground) return detachDaemon("agent", [...process.argv.slice(2), "--foreground"], opts.logFile, pidFile);
 
       const log = (line: string): void => {
         process.stdout.write(`${new Date().toISOString()} ${line}\n`);
@@ -44,47 +44,7 @@ export function agentCommand(): Command {
       });
       log(`${signal}: stopping`);
       await daemon.close();
-      if (runningPid(pidFile) === process.pid) rmSync(pidFile, { force: true });
+      if (livePid(pidFile) === process.pid) rmSync(pidFile, { force: true });
       log("stopped");
     });
-}
-
-/** The pid in `file` when that process is alive; null otherwise (a stale file is ignored). */
-function runningPid(file: string): number | null {
-  if (!existsSync(file)) return null;
-  const pid = Number(readFileSync(file, "utf8").trim());
-  if (!Number.isInteger(pid) || pid <= 0) return null;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Restarts this command with --foreground in a new session (setsid), stdio on the log file, so
- * that the SSH session or terminal that started it can close. Returns once the child wrote its
- * pid file, or fails with the log's last lines if it exited first.
- */
-async function detach(logFile: string, pidFile: string): Promise<void> {
-  mkdirSync(dirname(logFile), { recursive: true });
-  const fd = openSync(logFile, "a", 0o640);
-  const args = [...process.execArgv, process.argv[1]!, ...process.argv.slice(2), "--foreground"];
-  const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", fd, fd] });
-  closeSync(fd);
-  let exited: number | null | undefined;
-  child.on("exit", (code) => (exited = code));
-  child.unref();
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (runningPid(pidFile) === child.pid) {
-      process.stdout.write(`mmm agent started (pid ${child.pid}); log: ${logFile}\n`);
-      return;
-    }
-    if (exited !== undefined) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").trim().split("\n").slice(-5).join("\n") : "";
-  throw new ConfigError(`mmm agent did not start${exited !== undefined ? ` (exit ${exited})` : " within 10 s"}; last lines of ${logFile}:\n${tail}`);
 }

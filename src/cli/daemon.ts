@@ -1,0 +1,45 @@
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { PlanError } from "../errors.js";
+
+/** The pid in `file` when that process is alive; null otherwise (a stale file is ignored). */
+export function livePid(file: string): number | null {
+  if (!existsSync(file)) return null;
+  const pid = Number(readFileSync(file, "utf8").trim());
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs mmm again as `args` (which must include --foreground) in a new session (setsid), stdio on
+ * the log file, so that the SSH session or terminal that started it can close. Returns once the
+ * child wrote its pid file; fails with the log's last lines if it exited first or took over 10 s.
+ */
+export async function detachDaemon(name: string, args: readonly string[], logFile: string, pidFile: string): Promise<void> {
+  const script = process.argv[1];
+  if (!script) throw new PlanError("cannot tell which script runs mmm (process.argv[1] is empty)");
+  mkdirSync(dirname(logFile), { recursive: true });
+  const fd = openSync(logFile, "a", 0o640);
+  const child = spawn(process.execPath, [...process.execArgv, script, ...args], { detached: true, stdio: ["ignore", fd, fd] });
+  closeSync(fd);
+  let exited: number | null | undefined;
+  child.on("exit", (code) => (exited = code));
+  child.unref();
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (livePid(pidFile) === child.pid) {
+      process.stdout.write(`mmm ${name} started (pid ${child.pid}); log: ${logFile}\n`);
+      return;
+    }
+    if (exited !== undefined) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").trimEnd().split("\n").slice(-10).join("\n") : "";
+  throw new PlanError(`mmm ${name} did not start${exited !== undefined ? ` (exit ${exited})` : " within 10 s"}; last lines of ${logFile}:\n${tail}`);
+}
