@@ -34,11 +34,28 @@ export class MysqlSession {
 
   static async open(transport: Transport, socket: string, secrets: readonly Secret[] = []): Promise<MysqlSession> {
     const stream: Duplex = await transport.openUnixSocket(socket);
+    // Debian's root@localhost authenticates by unix_socket: the server checks the peer's uid.
+    return MysqlSession.openStream(transport.host, stream, { user: "root" }, secrets, `as root through ${socket}`);
+  }
+
+  /**
+   * A session over a byte stream already connected to mysqld: an SSH direct-tcpip tunnel to a
+   * VIP or a host's port (Transport.forwardTcp), a Unix socket, or a plain TCP socket. The
+   * stream is destroyed when the login fails. `where` completes the error ("as app through db1").
+   */
+  static async openStream(
+    host: string,
+    stream: Duplex,
+    account: { readonly user: string; readonly password?: Secret; readonly database?: string },
+    secrets: readonly Secret[] = [],
+    where = `as ${account.user}`,
+  ): Promise<MysqlSession> {
     try {
       const conn = await mysql.createConnection({
-        user: "root",
+        user: account.user,
+        ...(account.password ? { password: account.password.reveal() } : {}),
+        ...(account.database ? { database: account.database } : {}),
         stream,
-        // Debian's root@localhost authenticates by unix_socket: the server checks the peer's uid.
         connectTimeout: 10_000,
         supportBigNumbers: true,
         bigNumberStrings: true,
@@ -47,7 +64,8 @@ export class MysqlSession {
         // Passwords are literals in the SQL text (the grammar allows no placeholder there).
         charset: "utf8mb4",
       });
-      const session = new MysqlSession(transport.host, conn, secrets);
+      const all = account.password ? [...secrets, account.password] : secrets;
+      const session = new MysqlSession(host, conn, all);
       const [row] = await session.run(SELECT_SERVER_IDENTITY);
       const version = parseServerVersion(String(row?.version), String(row?.version_comment ?? ""));
       session.dialect = resolveDialect(version, { noBackslashEscapes: isNoBackslashEscapes(String(row?.sql_mode ?? "")) });
@@ -56,7 +74,8 @@ export class MysqlSession {
     } catch (err) {
       stream.destroy();
       const e = err as { code?: string; message?: string };
-      throw new RemoteError(transport.host, `cannot log in to MySQL as root through ${socket}: ${e.message ?? String(err)}`, {});
+      const all = account.password ? [...secrets, account.password] : secrets;
+      throw new RemoteError(host, `cannot log in to MySQL ${where}: ${maskSecrets(e.message ?? String(err), all)}`, {});
     }
   }
 
