@@ -7,6 +7,7 @@ import { bootstrapCommand } from "./bootstrap.js";
 import { monitorCommand } from "./monitor.js";
 import { controlCommand } from "./control.js";
 import { agentCommand } from "./agent.js";
+import { statusCommand } from "./status.js";
 import { VERSION } from "../version.js";
 
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   program.addCommand(monitorCommand());
   program.addCommand(controlCommand());
   program.addCommand(agentCommand());
+  program.addCommand(statusCommand());
   return program;
 }
 
