@@ -11,6 +11,7 @@ import type { Change, StepPlan } from "./change.js";
 import type { ClusterValues, HostContext, Step } from "./context.js";
 import type { StepOutcome } from "./report.js";
 import { formatChange } from "./format-plan.js";
+import { Prefetch } from "./prefetch.js";
 
 export interface RunOptions {
   readonly inventory: Inventory;
@@ -37,6 +38,14 @@ export async function runSteps(opts: RunOptions): Promise<StepOutcome[]> {
   /** Under --check: hosts whose later steps cannot be planned before an earlier change is made. */
   const pendingHosts = new Map<string, string>();
   const secrets = inventorySecrets(opts.inventory);
+  const prefetch = new Prefetch(
+    opts.steps,
+    opts.hosts,
+    (host, sessionOf) => hostContext(opts, host, failedHosts, sessionOf),
+    (name) => socketOf(opts, name),
+    (name) => opts.fleet.get(name),
+    secrets,
+  );
 
   const list = new Listr(
     opts.steps.map((step) => ({
@@ -59,8 +68,9 @@ export async function runSteps(opts: RunOptions): Promise<StepOutcome[]> {
                   task.skip(`${host.name}: planned after ${pending} is applied`);
                   return;
                 }
-                const outcome = await runHostStep(opts, step, host, failedHosts);
+                const outcome = await runHostStep(opts, step, host, failedHosts, prefetch);
                 outcomes.push(outcome);
+                if (outcome.status === "changed" || outcome.status === "failed") prefetch.changed(step.id);
                 if (outcome.status === "would-change" && step.refreshesFacts) pendingHosts.set(host.name, step.id);
                 if (outcome.status === "failed") {
                   failedHosts.add(host.name);
@@ -83,6 +93,7 @@ export async function runSteps(opts: RunOptions): Promise<StepOutcome[]> {
     } as never,
   );
   await list.run().catch(() => undefined);
+  await prefetch.close();
   // Hosts finish in any order; reports read in the tutorial's order: step by step, host by host.
   const stepIndex = (id: string) => opts.steps.findIndex((s) => s.id === id);
   const hostIndex = (name: string) => opts.hosts.findIndex((h) => h.name === name);
@@ -96,20 +107,17 @@ function describe(o: StepOutcome, secrets: ReturnType<typeof inventorySecrets>):
   return `${verb}: ${changes.map((c) => formatChange(c, false, secrets)).join("; ")}`;
 }
 
-async function runHostStep(opts: RunOptions, step: Step, host: InventoryHost, failedHosts: ReadonlySet<string>): Promise<StepOutcome> {
-  const started = Date.now();
-  const sessions = new Map<string, Promise<MysqlSession>>();
-  const secrets = inventorySecrets(opts.inventory);
-  const sessionOf = (name: string): Promise<MysqlSession> => {
-    let s = sessions.get(name);
-    if (!s) {
-      const f = opts.facts.get(name);
-      s = MysqlSession.open(opts.fleet.get(name), f?.mysql?.socket ?? "/run/mysqld/mysqld.sock", secrets);
-      sessions.set(name, s);
-    }
-    return s;
-  };
-  const ctx: HostContext = {
+function socketOf(opts: RunOptions, name: string): string {
+  return opts.facts.get(name)?.mysql?.socket ?? "/run/mysqld/mysqld.sock";
+}
+
+function hostContext(
+  opts: RunOptions,
+  host: InventoryHost,
+  failedHosts: ReadonlySet<string>,
+  sessionOf: (name: string) => Promise<MysqlSession>,
+): HostContext {
+  return {
     inventory: opts.inventory,
     host,
     facts: opts.facts.get(host.name)!,
@@ -121,9 +129,31 @@ async function runHostStep(opts: RunOptions, step: Step, host: InventoryHost, fa
     mysqlOf: sessionOf,
     transportOf: (name) => opts.fleet.get(name),
   };
+}
+
+async function runHostStep(
+  opts: RunOptions,
+  step: Step,
+  host: InventoryHost,
+  failedHosts: ReadonlySet<string>,
+  prefetch: Prefetch,
+): Promise<StepOutcome> {
+  const started = Date.now();
+  const sessions = new Map<string, Promise<MysqlSession>>();
+  const secrets = inventorySecrets(opts.inventory);
+  const sessionOf = (name: string): Promise<MysqlSession> => {
+    let s = sessions.get(name);
+    if (!s) {
+      s = MysqlSession.open(opts.fleet.get(name), socketOf(opts, name), secrets);
+      sessions.set(name, s);
+    }
+    return s;
+  };
+  const ctx = hostContext(opts, host, failedHosts, sessionOf);
   let plan: StepPlan | undefined;
   try {
-    const observed = await step.observe(ctx);
+    const early = await prefetch.take(step.id, host.name);
+    const observed = early ? early.value : await step.observe(ctx);
     plan = step.plan(observed, ctx);
     if (plan.changes.length === 0) return { step: step.id, host: host.name, status: "unchanged", plan, durationMs: Date.now() - started };
     if (opts.check) return { step: step.id, host: host.name, status: "would-change", plan, durationMs: Date.now() - started };

@@ -1,0 +1,89 @@
+import type { InventoryHost } from "../inventory/model.js";
+import { MysqlSession } from "../remote/mysql.js";
+import type { Secret } from "../secret.js";
+import type { HostContext, Step } from "./context.js";
+
+/** Channels a host's prefetch may hold at once: sshd allows 10 sessions per connection. */
+const PER_HOST = 3;
+
+/**
+ * Observations made ahead of their step. A re-run that changes nothing spends nearly all its
+ * time on round trips, step after step; observing every step at once turns that chain into
+ * one wave. An early observation is only as good as the state it saw, so a step may use it
+ * only while no earlier step has changed anything (or failed half-way) on any host; after
+ * that, every later step observes again, as it would without prefetching.
+ */
+export class Prefetch {
+  readonly #results = new Map<string, Promise<unknown>>();
+  readonly #sessions = new Map<string, Promise<MysqlSession>>();
+  readonly #stepIndex: Map<string, number>;
+  #dirtyFrom = Infinity;
+
+  constructor(
+    steps: readonly Step[],
+    hosts: readonly InventoryHost[],
+    context: (host: InventoryHost, sessionOf: (name: string) => Promise<MysqlSession>) => HostContext,
+    private readonly socketOf: (name: string) => string,
+    private readonly transportOf: (name: string) => HostContext["transport"],
+    private readonly secrets: readonly Secret[],
+  ) {
+    this.#stepIndex = new Map(steps.map((s, i) => [s.id, i]));
+    const sessionOf = (name: string) => this.#session(name);
+    for (const host of hosts) {
+      const ctx = context(host, sessionOf);
+      const queue = steps.map((step, i) => ({ step, i })).filter(({ step }) => step.appliesTo(host));
+      let running = 0;
+      const waiting: Array<() => void> = [];
+      for (const { step, i } of queue) {
+        const result = (async () => {
+          if (running >= PER_HOST) await new Promise<void>((r) => waiting.push(r));
+          running++;
+          try {
+            // Once an earlier step has changed something this observation could never be used.
+            if (i > this.#dirtyFrom) throw new Error("superseded");
+            return await step.observe(ctx);
+          } finally {
+            running--;
+            waiting.shift()?.();
+          }
+        })();
+        result.catch(() => undefined);
+        this.#results.set(key(step.id, host.name), result);
+      }
+    }
+  }
+
+  /** Step `stepId` (or a later one) changed something: later steps must observe afresh. */
+  changed(stepId: string): void {
+    this.#dirtyFrom = Math.min(this.#dirtyFrom, this.#stepIndex.get(stepId) ?? -1);
+  }
+
+  /** The early observation, when it is still valid and succeeded; undefined means observe now. */
+  async take(stepId: string, host: string): Promise<{ value: unknown } | undefined> {
+    const i = this.#stepIndex.get(stepId) ?? Infinity;
+    const r = this.#results.get(key(stepId, host));
+    if (!r || i > this.#dirtyFrom) return undefined;
+    try {
+      return { value: await r };
+    } catch {
+      // Observing early can fail where observing in turn succeeds (e.g. mysqld not yet set up).
+      return undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.#results.values());
+    for (const s of this.#sessions.values()) await s.then((x) => x.close(), () => undefined);
+  }
+
+  #session(name: string): Promise<MysqlSession> {
+    let s = this.#sessions.get(name);
+    if (!s) {
+      s = MysqlSession.open(this.transportOf(name), this.socketOf(name), this.secrets);
+      this.#sessions.set(name, s);
+    }
+    return s;
+  }
+}
+
+const key = (step: string, host: string) => `${step}\u0000${host}`;
