@@ -2,7 +2,7 @@
 import { build } from "esbuild";
 
 await build({
-  entryPoints: ["src/bin/mmm.ts"],
+  entryPoints: ["src/bin/bundle.ts"],
   outfile: "dist/mmm.cjs",
   bundle: true,
   platform: "node",

@@ -1,12 +1,4 @@
 #!/usr/bin/env node
-import { main } from "../cli/main.js";
+import { start } from "./load.js";
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`internal error: ${String(err)}\n`);
-    process.exitCode = 70;
-  },
-);
+await start(process.argv);
