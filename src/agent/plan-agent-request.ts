@@ -8,7 +8,8 @@ import { agentLeaseStep, agentMayHoldRoles, type AgentLeaseAction, type AgentLea
  *
  * Safety rules enforced here rather than trusted to the monitor (issue 4, points 2 and 3):
  *  - a command whose sentAt is more than maxMessageAgeMs away from this host's clock is refused
- *    (get-state excepted: it changes nothing), so a delayed command cannot undo a later decision;
+ *    (get-state excepted: it changes nothing; renew-lease too: a late one grants only the lease
+ *    left, see ha/lease.ts), so a delayed command cannot undo a later decision;
  *  - add-vip and set-writable only while agentMayHoldRoles() holds;
  *  - only the cluster's role IPs (the <role> ips of the config) are ever added or removed, so a
  *    mistaken request cannot take the host's own address or a stranger's IP;
@@ -106,7 +107,8 @@ export function planAgentRequest(
   });
 
   const receivedAt = options.receivedAt ?? now;
-  if (req.kind !== "get-state") {
+  // get-state changes nothing; a late renew-lease is shortened by the lease itself (ha/lease.ts).
+  if (req.kind !== "get-state" && req.kind !== "renew-lease") {
     const age = receivedAt - req.sentAt;
     if (Math.abs(age) > options.maxMessageAgeMs) {
       return refuse(
@@ -144,7 +146,7 @@ export function planAgentRequest(
       if (step.state === lease) return refuse(step.reason ?? "lease renewal refused");
       const lifetimeS = vipLifetimeSeconds(step.state, now);
       const ops: LocalOp[] = observed.vips.map((ip) => ({ kind: "renew-ip", ip, lifetimeS }));
-      return done(ops, `lease renewed for ${req.leaseMs} ms`, "ack", step.state);
+      return done(ops, `lease renewed for ${req.leaseMs} ms${step.reason ? ` (${step.reason})` : ""}`, "ack", step.state);
     }
 
     case "set-writable":

@@ -6,9 +6,9 @@ import type { MonitorState } from "./state.js";
  * "a leader that loses its source of truth demotes itself").
  *
  * Agent side: an agent may hold VIPs and keep mysqld writable only while its lease runs. Each
- * renewal from the monitor carries the monitor's send time; the agent refuses one that is more
- * than maxMessageAge away from its own clock (stale, replayed or reordered) and otherwise runs
- * the lease until receipt + lease. When it runs out the agent drops every VIP, sets read_only and
+ * renewal from the monitor carries the monitor's send time; the agent refuses one sent before
+ * the last it accepted (replayed or reordered) or from its future, and runs the lease until
+ * min(receipt, send + maxMessageAge) + lease: a late renewal grants only what remains of it. When it runs out the agent drops every VIP, sets read_only and
  * kills client connections by itself. A starting agent holds nothing until its first renewal.
  *
  * Monitor side: for a renewal sent at S, the agent accepted it by S + maxMessageAge + skew at the
@@ -81,17 +81,30 @@ export function agentLeaseStep(
       };
     case "renew": {
       const age = now - event.sentAt;
-      if (Math.abs(age) > options.maxMessageAgeMs) {
+      if (age < -options.maxMessageAgeMs) {
         return {
           state,
           actions: [],
-          reason: `refusing a lease renewal sent ${(age / 1000).toFixed(1)} s ago (more than ${options.maxMessageAgeMs / 1000} s apart from this host's clock)`,
+          reason: `refusing a lease renewal sent ${(-age / 1000).toFixed(1)} s in this host's future (more than ${options.maxMessageAgeMs / 1000} s apart from this host's clock)`,
         };
       }
       if (state.lastSentAt !== null && event.sentAt <= state.lastSentAt) {
         return { state, actions: [], reason: "refusing a lease renewal older than the last one accepted" };
       }
-      return { state: { expiresAt: now + event.leaseMs, lastSentAt: event.sentAt, renewedAt: now }, actions: [], reason: null };
+      // A late renewal (a loaded host, a slow network) still counts, but only from the latest
+      // time it could have arrived on time: the monitor's bound, send + lease + grace, holds
+      // either way, and a busy writer does not drop its VIP over a renewal 0.7 s late.
+      const from = Math.min(now, event.sentAt + options.maxMessageAgeMs);
+      const expiresAt = from + event.leaseMs;
+      if (expiresAt <= now) {
+        return {
+          state,
+          actions: [],
+          reason: `refusing a lease renewal sent ${(age / 1000).toFixed(1)} s ago: the lease it grants would already have run out`,
+        };
+      }
+      const late = from < now ? `lease renewal arrived ${(age / 1000).toFixed(1)} s after it was sent: lease counted from ${options.maxMessageAgeMs / 1000} s after sending` : null;
+      return { state: { expiresAt, lastSentAt: event.sentAt, renewedAt: now }, actions: [], reason: late };
     }
     case "tick": {
       if (state.expiresAt === null || now < state.expiresAt) return { state, actions: [], reason: null };

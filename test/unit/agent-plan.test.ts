@@ -139,7 +139,6 @@ describe("agent commands", () => {
 describe("stale commands", () => {
   const stale: AgentRequest[] = [
     { kind: "fence", ips: [WRITER], reason: "r", sentAt: NOW - 501 },
-    { kind: "renew-lease", leaseMs: 3_000, sentAt: NOW - 501 },
     { kind: "set-writable", sentAt: NOW - 501 },
     { kind: "set-read-only", sentAt: NOW - 501 },
     { kind: "add-vip", role: "writer", ip: WRITER, sentAt: NOW - 501 },
@@ -159,7 +158,19 @@ describe("stale commands", () => {
     // The lease runs from arrival, not from when the queue reached it.
     expect(p.ok && p.lease.expiresAt).toBe(NOW + 3_000);
     expect(ops(p)).toEqual([{ kind: "renew-ip", ip: WRITER, lifetimeS: 1 }]);
-    expect(refusal(planAgentRequest(req, writer, NO_LEASE, NOW + 2_000, OPTS))).toMatch(/sent 2\.100 s ago/);
+    // Planned as arriving late, it grants only the lease left from when it was due.
+    const late = planAgentRequest(req, writer, NO_LEASE, NOW + 2_000, OPTS);
+    expect(late.ok && late.lease.expiresAt).toBe(NOW - 100 + 500 + 3_000);
+  });
+
+  it("a late renew-lease grants only what is left of its lease; one from the future or long expired is refused", () => {
+    const late = planAgentRequest({ kind: "renew-lease", leaseMs: 3_000, sentAt: NOW - 700 }, writer, NO_LEASE, NOW, OPTS);
+    expect(late.ok && late.lease.expiresAt).toBe(NOW - 700 + 500 + 3_000);
+    expect(late.ok && late.detail).toBe("lease renewed for 3000 ms (lease renewal arrived 0.7 s after it was sent: lease counted from 0.5 s after sending)");
+    expect(refusal(planAgentRequest({ kind: "renew-lease", leaseMs: 3_000, sentAt: NOW + 501 }, writer, NO_LEASE, NOW, OPTS))).toMatch(/in this host's future/);
+    expect(refusal(planAgentRequest({ kind: "renew-lease", leaseMs: 3_000, sentAt: NOW - 3_500 }, writer, NO_LEASE, NOW, OPTS))).toMatch(
+      /would already have run out/,
+    );
   });
 
   it("a command exactly at the age limit is accepted", () => {

@@ -38,14 +38,25 @@ describe("agentLeaseStep", () => {
     expect(agentLeaseStep(r.state, { kind: "tick" }, at(9), opts).actions).toEqual([]);
   });
 
-  it("refuses stale, future and reordered renewals", () => {
+  it("refuses future and reordered renewals", () => {
     const s: AgentLeaseState = { expiresAt: at(3.2), lastSentAt: at(0), renewedAt: at(0.2) };
-    const stale = agentLeaseStep(s, { kind: "renew", sentAt: at(1), leaseMs: 3000 }, at(1.6), opts);
-    expect(stale.state).toBe(s);
-    expect(stale.reason).toBe("refusing a lease renewal sent 0.6 s ago (more than 0.5 s apart from this host's clock)");
-    expect(agentLeaseStep(s, { kind: "renew", sentAt: at(2.7), leaseMs: 3000 }, at(2), opts).state).toBe(s);
+    const future = agentLeaseStep(s, { kind: "renew", sentAt: at(2.7), leaseMs: 3000 }, at(2), opts);
+    expect(future.state).toBe(s);
+    expect(future.reason).toBe("refusing a lease renewal sent 0.7 s in this host's future (more than 0.5 s apart from this host's clock)");
     const older = agentLeaseStep(s, { kind: "renew", sentAt: at(0), leaseMs: 3000 }, at(0.3), opts);
     expect(older.reason).toBe("refusing a lease renewal older than the last one accepted");
+  });
+
+  it("counts a late renewal only from when it was due, so the monitor's bound still holds", () => {
+    const s: AgentLeaseState = { expiresAt: at(3.2), lastSentAt: at(0), renewedAt: at(0.2) };
+    const late = agentLeaseStep(s, { kind: "renew", sentAt: at(1), leaseMs: 3000 }, at(1.7), opts);
+    expect(late.state).toEqual({ expiresAt: at(4.5), lastSentAt: at(1), renewedAt: at(1.7) });
+    expect(late.reason).toBe("lease renewal arrived 0.7 s after it was sent: lease counted from 0.5 s after sending");
+    const onTime = agentLeaseStep(s, { kind: "renew", sentAt: at(1), leaseMs: 3000 }, at(1.3), opts);
+    expect(onTime).toEqual({ state: { expiresAt: at(4.3), lastSentAt: at(1), renewedAt: at(1.3) }, actions: [], reason: null });
+    const useless = agentLeaseStep(s, { kind: "renew", sentAt: at(1), leaseMs: 3000 }, at(4.5), opts);
+    expect(useless.state).toBe(s);
+    expect(useless.reason).toBe("refusing a lease renewal sent 3.5 s ago: the lease it grants would already have run out");
   });
 });
 

@@ -155,7 +155,8 @@ class World {
     const agentNow = now + h.skew;
     switch (a.kind) {
       case "renew-lease": {
-        const delay = Math.floor(this.rnd() * (CONFIG.maxMessageAgeMs - Math.max(0, h.skew)));
+        // Up to three times the allowed age: a late renewal is accepted but must grant less.
+        const delay = Math.floor(this.rnd() * 3 * CONFIG.maxMessageAgeMs);
         // Applied at once with the expiry it gets on receipt (later is never less safe here).
         const r = agentLeaseStep(h.lease, { kind: "renew", sentAt: now, leaseMs: a.leaseMs }, agentNow + delay, { maxMessageAgeMs: CONFIG.maxMessageAgeMs });
         h.lease = r.state.expiresAt !== null ? { ...r.state, expiresAt: r.state.expiresAt - h.skew } : r.state;
