@@ -8,6 +8,7 @@ import { monitorCommand } from "./monitor.js";
 import { controlCommand } from "./control.js";
 import { agentCommand } from "./agent.js";
 import { statusCommand } from "./status.js";
+import { verifyCommand } from "./verify.js";
 import { VERSION } from "../version.js";
 
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   program.addCommand(controlCommand());
   program.addCommand(agentCommand());
   program.addCommand(statusCommand());
+  program.addCommand(verifyCommand());
   return program;
 }
 

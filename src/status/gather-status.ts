@@ -162,9 +162,14 @@ export function inventoryStatusSource(inv: Inventory, fleet: Fleet): StatusSourc
   };
 }
 
-async function observeOverSsh(name: string, iface: string, t: Transport): Promise<HostObservation> {
+/** A database host's addresses on its cluster interface and its mysqld's Unix socket, in one exec. */
+export async function probeHostNetwork(t: Transport, iface: string): Promise<{ addresses: string[]; socket: string }> {
   const r = await t.exec(hostScript(iface), { timeoutMs: PROBE_TIMEOUT_MS });
-  const { addresses, socket } = parseHostScript(r.stdout, iface);
+  return parseHostScript(r.stdout, iface);
+}
+
+async function observeOverSsh(name: string, iface: string, t: Transport): Promise<HostObservation> {
+  const { addresses, socket } = await probeHostNetwork(t, iface);
   let session: MysqlSession | undefined;
   try {
     session = await MysqlSession.open(t, socket);
