@@ -7,6 +7,7 @@ import { bootstrapCommand } from "./bootstrap.js";
 import { monitorCommand } from "./monitor.js";
 import { controlCommand } from "./control.js";
 import { agentCommand } from "./agent.js";
+import { drillCommand } from "./drill.js";
 import { statusCommand } from "./status.js";
 import { verifyCommand } from "./verify.js";
 import { VERSION } from "../version.js";
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   program.addCommand(monitorCommand());
   program.addCommand(controlCommand());
   program.addCommand(agentCommand());
+  program.addCommand(drillCommand());
   program.addCommand(statusCommand());
   program.addCommand(verifyCommand());
   return program;
