@@ -149,6 +149,9 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
     return p;
   };
 
+  let stopped = false;
+  let wake: (() => void) | null = null;
+
   const server: Server = await serve(peer, mon.port, mon.ip, async (body, from) => {
     const req = ControlRequestSchema.safeParse(body);
     if (!req.success) throw new Error("not a control command");
@@ -162,6 +165,9 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
         await writeStatusFile(statusPath, r.next);
         loop = { ...loop, state: r.next, snapshot: { ...snap, state: r.next } };
         o.log(`control (${from}): ${line.trim()}: ${r.output.split("\n")[0]}`);
+        // Act on it now rather than after the rest of the wait: a move_role fences the old
+        // writer within one cycle of the command instead of up to a check_period later.
+        wake?.();
       }
       return { output: r.output, exitCode: /^(ERROR|Invalid command)/.test(r.output) ? 1 : 0, status: summary(config, r.next) };
     });
@@ -169,8 +175,6 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
   o.log(`control server listening on ${mon.ip}:${mon.port}`);
   arpWatcher.start();
 
-  let stopped = false;
-  let wake: (() => void) | null = null;
   const done = (async () => {
     while (!stopped) {
       const t0 = Date.now();
