@@ -117,9 +117,13 @@ export function stepHostStates(input: HostStepInput): HostStepOutput {
         to("REPLICATION_FAIL", errantWhy());
         continue;
       }
-      if (peerOnline && peerRec!.onlineSince !== null && now - peerRec!.onlineSince < config.replicationGraceMs) continue;
+      // The grace covers an IO thread reconnecting to a source that just came back or changed.
+      // A stopped SQL thread (an apply error, an admin's STOP SLAVE) is not cured by waiting,
+      // so such a host loses its reader roles once rep_threads has failed for its trap_period.
+      const sqlStopped = !threads && obs(h).mysql?.replication?.sqlRunning === false;
+      if (!sqlStopped && peerOnline && peerRec!.onlineSince !== null && now - peerRec!.onlineSince < config.replicationGraceMs) continue;
       if (isRepointPending(hc.mode, obs(h), activeMaster)) continue;
-      if (prev.writerSince !== null && now - prev.writerSince < config.replicationGraceMs) continue;
+      if (!sqlStopped && prev.writerSince !== null && now - prev.writerSince < config.replicationGraceMs) continue;
       if (!threads && peerOnline && peerAnswers) {
         to("REPLICATION_FAIL", describeFailure(checks, h, "rep_threads", now));
         continue;

@@ -127,6 +127,16 @@ describe("MMM's host state transitions", () => {
     expect(stateOf(step({ hosts: { db3: { state: "AWAITING_RECOVERY", since: -600 } } }, {}, errant), "db3")).toBe("REPLICATION_FAIL");
   });
 
+  it("does not extend the 60 s grace after a new writer or a returning peer to a stopped SQL thread", () => {
+    const sqlStopped = { db3: { mysql: { replication: { sqlRunning: false } } } };
+    expect(stateOf(step({ writerSince: -20 }, { db3: { rep_threads: down } }, sqlStopped), "db3")).toBe("REPLICATION_FAIL");
+    const peerBack = { hosts: { db1: { state: "ONLINE" as const, since: -30, onlineSince: -30 } }, roles: {} };
+    expect(stateOf(step(peerBack, { db2: { rep_threads: down } }, { db2: { mysql: { replication: { sqlRunning: false } } } }), "db2")).toBe("REPLICATION_FAIL");
+    // An IO thread still connecting keeps the grace.
+    const connecting = { db3: { mysql: { replication: { ioRunning: false } } } };
+    expect(stateOf(step({ writerSince: -20 }, { db3: { rep_threads: down } }, connecting), "db3")).toBe("ONLINE");
+  });
+
   it("decides nothing for a host before its first check results", () => {
     const state = buildState(config, { roles: WRITER_ON_DB1 });
     const out = stepHostStates({ config, prev: state, checks: EMPTY_CHECKS, observed: {}, now: at(0), activeMaster: "db1", gtid: simpleGtidOps });
