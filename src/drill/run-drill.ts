@@ -12,6 +12,7 @@ import {
   lastSampleWhere,
   writeGap,
   writeId,
+  type Ack,
   type RoleSample,
   type RowCount,
   type TimelineEvent,
@@ -79,6 +80,11 @@ export interface DrillReport {
 export interface DrillIo {
   /** One line per phase or event, as it happens. */
   readonly progress: (line: string) => void;
+  /**
+   * Called once the load has stopped and before rows are counted. The drill's own lab test uses
+   * it to plant a duplicate and delete a row, proving the counting finds exactly those.
+   */
+  readonly beforeCount?: (r: { readonly run: string; readonly round: number; readonly table: DrillTable; readonly acks: readonly Ack[] }) => Promise<void>;
 }
 
 const SETTLE_MS = 2_000;
@@ -182,7 +188,8 @@ export async function runDrill(inv: Inventory, fleet: Fleet, o: DrillOptions, io
     const oldWriter = holderOf(status, role.name)!;
     const target = role.hosts.find((h) => h !== oldWriter && stateOf(status, h) === "ONLINE");
     if (!target) throw new PlanError(`round ${round}: the writer ${oldWriter} has no ONLINE peer in role ${role.name} (${role.hosts.join(", ")}) to fail over to`);
-    note(Date.now(), "drill", `writer is ${oldWriter}, every host ONLINE; starting ${o.clients} clients`);
+    t0 = Date.now();
+    note(t0, "drill", `writer is ${oldWriter}, every host ONLINE; starting ${o.clients} clients`);
 
     const load = new WriteLoad({
       open,
@@ -271,6 +278,7 @@ export async function runDrill(inv: Inventory, fleet: Fleet, o: DrillOptions, io
     const unacked = new Set(load.unacked.map((a) => writeId(a.client, a.seq)));
     const survivors = dbs.filter((h) => h.name !== failed());
     if (newWriter) {
+      await io.beforeCount?.({ run, round, table, acks: load.acks });
       await until(`a marker write through ${vip}`, 20_000, () => writeMarker(open, app, table, run, round, 1).catch(() => null));
       for (const c of await Promise.all(survivors.map((h) => countOn(h.name, round, 1)))) {
         if (typeof c === "string") problems.push(c);
