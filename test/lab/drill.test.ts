@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureLab, labInventory, LAB_INVENTORY, mmm, sqlOn } from "./support.js";
+import { Fleet } from "../../src/remote/fleet.js";
+import { runDrill, type DrillReport } from "../../src/drill/run-drill.js";
+import { writeId } from "../../src/drill/drill-analysis.js";
+
+/**
+ * `mmm failover-drill` on the lab. The drill's counting is itself tested: a duplicate is planted
+ * on db3 and an acknowledged row deleted on db4 (both with sql_log_bin=0, so nothing else sees
+ * them), and the counters must report exactly those. Then the real command, kill -9 with
+ * --restore and --json, on a healthy cluster. Needs `npm run build` (bootstrap ships dist/mmm.cjs).
+ * Run under the lab lock: flock /run/mmm-lab-usage.lock npx vitest run test/lab/drill.test.ts
+ */
+
+const PLANTED_ID = "9000000000000000001";
+let deleted: string | null = null;
+
+describe("mmm failover-drill on the lab", () => {
+  beforeAll(async () => {
+    await ensureLab();
+    const b = await mmm(["bootstrap", LAB_INVENTORY]);
+    expect(b.code, b.stdout + b.stderr).toBe(0);
+  }, 600_000);
+
+  afterAll(async () => {
+    // Put the replicas back as they were, outside the binlog like the damage itself.
+    await sqlOn("db3", `SET SESSION sql_log_bin = 0; DELETE FROM mmm_drill.writes WHERE id = ${PLANTED_ID}`).catch(() => undefined);
+    if (deleted) await sqlOn("db4", `SET SESSION sql_log_bin = 0; INSERT INTO mmm_drill.writes VALUES (${deleted})`).catch(() => undefined);
+  }, 60_000);
+
+  it("counts exactly one planted duplicate and one deleted acknowledged row, and fails", async () => {
+    const inv = labInventory();
+    const fleet = new Fleet(inv);
+    let dupId = "";
+    let lostId = "";
+    let report: DrillReport;
+    try {
+      report = await runDrill(
+        inv,
+        fleet,
+        { mode: "move", clients: 2, rounds: 1, restore: true, intervalMs: 20, resumeTimeoutMs: 60_000 },
+        {
+          progress: () => undefined,
+          beforeCount: async ({ run, round, acks }) => {
+            const [a, b] = [acks[0]!, acks[1]!];
+            dupId = writeId(a.client, a.seq);
+            lostId = writeId(b.client, b.seq);
+            // db3: the same write applied a second time (a new primary key, far from any real one).
+            await sqlOn(
+              "db3",
+              `SET SESSION sql_log_bin = 0; INSERT INTO mmm_drill.writes (id, run, round, client, seq, server_id, written_at) VALUES (${PLANTED_ID}, '${run}', ${round}, ${a.client}, ${a.seq}, 0, NOW(6))`,
+            );
+            // db4: an acknowledged row gone (once it has arrived there).
+            const where = `run = '${run}' AND round = ${round} AND client = ${b.client} AND seq = ${b.seq}`;
+            for (let i = 0; i < 100 && !deleted; i++) {
+              const row = await sqlOn("db4", `SELECT CONCAT_WS(',', id, QUOTE(run), round, client, seq, server_id, QUOTE(written_at)) FROM mmm_drill.writes WHERE ${where}`);
+              if (row) deleted = row;
+              else await new Promise((r) => setTimeout(r, 100));
+            }
+            expect(deleted, "the row to delete reached db4").toBeTruthy();
+            await sqlOn("db4", `SET SESSION sql_log_bin = 0; DELETE FROM mmm_drill.writes WHERE ${where}`);
+          },
+        },
+      );
+    } finally {
+      fleet.close();
+    }
+    const r = report.rounds[0]!;
+    expect(report.ok).toBe(false);
+    const byHost = Object.fromEntries(r.counts.map((c) => [c.host, c]));
+    expect(Object.keys(byHost).sort()).toEqual(["db1", "db1 (restored)", "db2", "db3", "db4"]);
+    expect(byHost.db3!.duplicated).toEqual([{ id: dupId, copies: 2 }]);
+    expect(byHost.db3!.lost).toEqual([]);
+    expect(byHost.db4!.lost).toEqual([lostId]);
+    expect(byHost.db4!.duplicated).toEqual([]);
+    for (const h of ["db1", "db2", "db1 (restored)"]) {
+      expect(byHost[h]!.lost, h).toEqual([]);
+      expect(byHost[h]!.duplicated, h).toEqual([]);
+    }
+    expect(r.lost).toBe(1);
+    expect(r.duplicated).toBe(1);
+    expect(r.violations).toEqual([]);
+    expect(r.newWriter).toBe("db2");
+    expect(r.acked).toBeGreaterThan(10);
+  }, 300_000);
+
+  it("kill -9 with --restore --json: writes resume on db2, nothing lost or duplicated, one writer, db1 writer again", async () => {
+    const res = await mmm(["failover-drill", LAB_INVENTORY, "--mode", "kill", "--restore", "--json"], {}, 400_000);
+    const report = JSON.parse(res.stdout) as DrillReport;
+    const r = report.rounds[0]!;
+    expect(r.problems).toEqual([]);
+    expect(r.oldWriter).toBe("db1");
+    expect(r.newWriter).toBe("db2");
+    expect(r.detectionMs).not.toBeNull();
+    expect(r.resumedMs).not.toBeNull();
+    expect(r.counts.map((c) => c.host).sort()).toEqual(["db1 (restored)", "db2", "db3", "db4"]);
+    for (const c of r.counts) expect([c.host, c.lost.length, c.duplicated.length]).toEqual([c.host, 0, 0]);
+    expect(r.violations).toEqual([]);
+    expect(r.restore).not.toBeNull();
+    expect(res.code, res.stderr).toBe(report.ok ? 0 : 1);
+    // Live progress went to stderr, one line per event.
+    expect(res.stderr).toMatch(/round 1 t\+0\.000 drill: fault injected: kill -9 of mysqld_safe and mysqld on db1/);
+    expect((await sqlOn("db1", "SELECT @@GLOBAL.read_only"))).toBe("0");
+    process.stdout.write(`drill kill -9: detected ${r.detectionMs} ms, writes resumed ${r.resumedMs} ms, unavailable ${r.unavailableMs} ms\n`);
+  }, 450_000);
+});
