@@ -95,6 +95,7 @@ export function formatReport(rep: DrillReport): string {
             rep.rounds.some((r) => r.duplicated > 0) ? "writes duplicated" : "",
             rep.rounds.some((r) => r.violations.length > 0) ? "two writers (or one VIP on two hosts) seen" : "",
             rep.rounds.some((r) => r.problems.length > 0) ? "problems above" : "",
+            rep.aborted ?? "",
           ]
             .filter(Boolean)
             .join(", "),

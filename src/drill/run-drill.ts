@@ -74,6 +74,8 @@ export interface DrillReport {
   readonly run: string;
   readonly writerVip: string;
   readonly rounds: readonly RoundResult[];
+  /** Why fewer rounds than asked were run, or null. */
+  readonly aborted: string | null;
   readonly ok: boolean;
 }
 
@@ -154,16 +156,32 @@ export async function runDrill(inv: Inventory, fleet: Fleet, o: DrillOptions, io
   const checkers: RunningChecker[] = await Promise.all(dbs.map((h) => startChecker(fleet, h, run, o.sampleIntervalMs ?? 100, maxSeconds)));
 
   const rounds: RoundResult[] = [];
+  let aborted: string | null = null;
   try {
     for (let r = 1; r <= o.rounds; r++) {
-      rounds.push(await runRound(r));
+      // A later round cannot start from a cluster the last one left unhealthy (an old master
+      // with errant transactions stays REPLICATION_FAIL by design): stop, but keep what was
+      // measured so far in the report.
+      const prev = rounds.at(-1);
+      if (prev && o.restore && prev.restore === null) {
+        aborted = `stopped after round ${prev.round}: its restore failed (${prev.problems.at(-1) ?? "see the problems above"})`;
+        break;
+      }
+      try {
+        rounds.push(await runRound(r));
+      } catch (err) {
+        if (rounds.length === 0) throw err;
+        aborted = `stopped at round ${r}: ${errorMessage(err)}`;
+        break;
+      }
     }
   } finally {
     monitorLog.stop();
     await Promise.all(checkers.map((c) => stopChecker(fleet, c)));
   }
-  const ok = rounds.every((x) => x.lost === 0 && x.duplicated === 0 && x.violations.length === 0 && x.problems.length === 0);
-  return { inventory: inv.file, mode: o.mode, clients: o.clients, run, writerVip: vip, rounds, ok };
+  if (aborted) io.progress(`drill ${run}: ${aborted}`);
+  const ok = aborted === null && rounds.every((x) => x.lost === 0 && x.duplicated === 0 && x.violations.length === 0 && x.problems.length === 0);
+  return { inventory: inv.file, mode: o.mode, clients: o.clients, run, writerVip: vip, rounds, aborted, ok };
 
   async function show(): Promise<MonitorStatus | undefined> {
     return (await control(mon, ["show"])).status;
