@@ -21,6 +21,8 @@ export type Row = Record<string, unknown>;
  * server's Unix socket: nothing listens on the network for it, and passwords in statements
  * travel only inside the MySQL protocol.
  */
+const CLOSE_TIMEOUT_MS = 1000;
+
 export class MysqlSession {
   /** Set by open(): the server's flavor and version, and this session's sql_mode. */
   dialect!: Dialect;
@@ -99,7 +101,16 @@ export class MysqlSession {
     return this.query(statement.sql, statement.params ?? [], statement.display);
   }
 
+  /** Bounded: a peer that vanished (a VIP moved away mid-session) never answers COM_QUIT. */
   async close(): Promise<void> {
-    await this.conn.end().catch(() => this.conn.destroy());
+    let timer: NodeJS.Timeout | undefined;
+    const cut = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.conn.destroy();
+        resolve();
+      }, CLOSE_TIMEOUT_MS);
+    });
+    await Promise.race([this.conn.end().catch(() => this.conn.destroy()), cut]);
+    clearTimeout(timer);
   }
 }

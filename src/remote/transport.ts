@@ -197,7 +197,7 @@ export class Transport {
     if (!this.target.become) {
       return new Promise((resolve, reject) => {
         client.openssh_forwardOutStreamLocal(path, (err, stream) =>
-          err ? reject(this.#error(`cannot open ${path}: ${err.message}`, `streamlocal ${path}`)) : resolve(stream),
+          err ? reject(this.#error(`cannot open ${path}: ${err.message}`, `streamlocal ${path}`)) : resolve(closeWithPeer(stream)),
         );
       });
     }
@@ -217,7 +217,7 @@ while True:
     sys.stdout.buffer.write(b); sys.stdout.buffer.flush()' ${path}`;
     return new Promise((resolve, reject) => {
       client.exec(`sudo -n -- sh -c ${quote(relay.text)}`, (err, stream: ClientChannel) =>
-        err ? reject(this.#error(`cannot open ${path}: ${err.message}`, relay.text)) : resolve(stream),
+        err ? reject(this.#error(`cannot open ${path}: ${err.message}`, relay.text)) : resolve(closeWithPeer(stream)),
       );
     });
   }
@@ -227,7 +227,7 @@ while True:
     const client = await this.connect();
     return new Promise((resolve, reject) => {
       client.forwardOut("127.0.0.1", 0, host, port, (err, stream) =>
-        err ? reject(this.#error(`cannot reach ${host}:${port}: ${err.message}`, `forward ${host}:${port}`)) : resolve(stream),
+        err ? reject(this.#error(`cannot reach ${host}:${port}: ${err.message}`, `forward ${host}:${port}`)) : resolve(closeWithPeer(stream)),
       );
     });
   }
@@ -429,6 +429,17 @@ while True:
  * checked against the content's SHA-256, chmod/chown, then rename. Readers see the old content or
  * the new, never a part; the content travels on stdin, never in a command line.
  */
+/**
+ * A forwarded channel is half-open by default: when the far end closes (a server that KILLs the
+ * session), sshd sends EOF and waits for ours before it closes the channel, so 'close' — what
+ * mysql2 waits for to fail a pending query — would never come. Ending our side on their EOF
+ * closes the channel.
+ */
+function closeWithPeer(stream: ClientChannel): ClientChannel {
+  stream.once("end", () => stream.end());
+  return stream;
+}
+
 export function uploadCommand(path: string, content: string | Buffer, opts: UploadOptions): { command: ShellCommand; stdin: Buffer } {
   const mode = opts.mode.toString(8).padStart(4, "0");
   const chown = opts.owner ? sh`chown ${opts.owner} "$tmp" && ` : { text: "" };
