@@ -216,7 +216,9 @@ export function planAgentRequest(
 export function planLeaseActions(actions: readonly AgentLeaseAction[], observed: AgentObserved): LocalOp[] {
   const wants = (kind: AgentLeaseAction["kind"]): boolean => actions.some((a) => a.kind === kind);
   const ops: LocalOp[] = wants("drop-vips") ? observed.vips.map((ip): LocalOp => ({ kind: "remove-ip", ip })) : [];
-  const kill = wants("kill-clients") && observed.writable !== null;
+  // Kills cut off sessions that could go on writing here; a read_only host's cannot, so they
+  // are left alone (an admin's, a tool's like mmm verify's, the monitor's).
+  const kill = wants("kill-clients") && observed.writable === true;
   // As in fence: kill before read_only so that a LOCK TABLES holder cannot delay it.
   if (wants("set-read-only") && observed.writable === true) ops.push(...(kill ? [{ kind: "kill-clients" } as const] : []), { kind: "set-read-only" });
   if (kill) ops.push({ kind: "kill-clients" });

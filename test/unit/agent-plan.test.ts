@@ -192,14 +192,20 @@ describe("lease", () => {
     expect(step.reason).toMatch(/no lease renewal/);
   });
 
+  it("expiry on a host that is read_only kills no session: none of them can write", () => {
+    const step = agentLeaseStep(leased, { kind: "tick" }, NOW + 3_000, OPTS);
+    expect(planLeaseActions(step.actions, { vips: [READER], writable: false, replica: null })).toEqual([{ kind: "remove-ip", ip: READER }]);
+    // Already read_only: neither SET nor kills.
+    expect(planLeaseActions(step.actions, { vips: [], writable: false, replica: null })).toEqual([]);
+  });
+
   it("before expiry a tick does nothing", () => {
     expect(agentLeaseStep(leased, { kind: "tick" }, NOW + 2_999, OPTS).actions).toEqual([]);
   });
 
-  it("expiry with mysqld down still drops the VIPs; already read_only skips SET", () => {
+  it("expiry with mysqld down still drops the VIPs", () => {
     const step = agentLeaseStep(leased, { kind: "tick" }, NOW + 3_001, OPTS);
     expect(planLeaseActions(step.actions, { vips: [WRITER], writable: null, replica: null })).toEqual([{ kind: "remove-ip", ip: WRITER }]);
-    expect(planLeaseActions(step.actions, { vips: [], writable: false, replica: null })).toEqual([{ kind: "kill-clients" }]);
   });
 
   it("agent start drops whatever an earlier life held", () => {
