@@ -4,8 +4,8 @@ import type { Inventory, InventoryHost } from "../inventory/model.js";
 import type { Fleet } from "../remote/fleet.js";
 import { MysqlSession } from "../remote/mysql.js";
 import { quoteIdentifier } from "../sql/quote.js";
-import { parseWaitResult, selectGtidState, waitForGtid } from "../sql/statements.js";
-import { parseGtidState } from "../sql/status.js";
+import { parseWaitResult, selectGtidState, selectReadOnly, waitForGtid } from "../sql/statements.js";
+import { parseGtidState, parseReadOnly } from "../sql/status.js";
 import { mergeMonitorView } from "../status/cluster-status.js";
 import { inventoryStatusSource, probeHostNetwork, readMysqlView, withTimeout } from "../status/gather-status.js";
 import { checksumSql, parseChecksumRows, type ChunkSum, type TableShape } from "./checksum.js";
@@ -119,6 +119,16 @@ export async function runVerify(inv: Inventory, fleet: Fleet, opts: VerifyOption
   };
 
   try {
+    // read_only first, before the marker and the waits: the runtime fences a writable
+    // non-writer within a monitor cycle, so a late look alone could miss it. A host writable at
+    // either look is reported.
+    const writableAtStart = new Set<string>();
+    await Promise.all(
+      [...sessions.entries()].map(async ([name, s]) => {
+        const [ro] = await s.run(selectReadOnly(s.dialect)).catch(() => [undefined]);
+        if (ro && parseReadOnly(s.dialect, ro).readOnly === false) writableAtStart.add(name);
+      }),
+    );
     const ws = sessions.get(writer);
     if (!ws) throw new ConfigError(`the writer ${writer} cannot be examined: ${hostErrors.get(writer) ?? "no session"}`);
     const family = ws.dialect.family;
@@ -136,13 +146,20 @@ export async function runVerify(inv: Inventory, fleet: Fleet, opts: VerifyOption
     let writerAnswered: string | null = null;
     let ackAt = Date.now();
     try {
-      const a = await withTimeout(openApp(writerVip, writerHost.mysqlPort, `writer VIP ${writerVip}`), timeoutMs, "connect");
-      const [who] = await a.query("SELECT @@server_id AS id");
-      writerAnswered = dbs.find((h) => h.serverId === Number(who?.id))?.name ?? `server_id ${String(who?.id)}`;
-      await a.query(`INSERT INTO ${qualified} (token, written_at) VALUES (?, NOW(6))`, [token]);
-      ackAt = Date.now();
-      const [row] = await a.query(`SELECT id FROM ${qualified} WHERE token = ?`, [token]);
-      markerId = row ? Number(row.id) : null;
+      // Bounded as a whole: a VIP that moves mid-session leaves the connection talking to nobody.
+      await withTimeout(
+        (async () => {
+          const a = await openApp(writerVip, writerHost.mysqlPort, `writer VIP ${writerVip}`);
+          const [who] = await a.query("SELECT @@server_id AS id");
+          writerAnswered = dbs.find((h) => h.serverId === Number(who?.id))?.name ?? `server_id ${String(who?.id)}`;
+          await a.query(`INSERT INTO ${qualified} (token, written_at) VALUES (?, NOW(6))`, [token]);
+          ackAt = Date.now();
+          const [row] = await a.query(`SELECT id FROM ${qualified} WHERE token = ?`, [token]);
+          markerId = row ? Number(row.id) : null;
+        })(),
+        timeoutMs,
+        `writer VIP ${writerVip}`,
+      );
     } catch (err) {
       markerError = errorMessage(err).replace(/^writer VIP [^:]+: /, "");
     }
@@ -174,11 +191,18 @@ export async function runVerify(inv: Inventory, fleet: Fleet, opts: VerifyOption
       for (const ip of role.ips) {
         try {
           const port = dbs.find((h) => role.hosts.includes(h.name))?.mysqlPort ?? 3306;
-          const r = await withTimeout(openApp(ip, port, `${role.name} VIP ${ip}`), timeoutMs, "connect");
-          const [who] = await r.query("SELECT @@server_id AS id");
-          const host = dbs.find((h) => h.serverId === Number(who?.id))?.name ?? `server_id ${String(who?.id)}`;
-          const [row] = await r.query(`SELECT COUNT(*) AS n FROM ${qualified} WHERE token = ?`, [token]);
-          readers.push({ role: role.name, ip, host, found: Number(row?.n) === 1 });
+          const { host, found } = await withTimeout(
+            (async () => {
+              const r = await openApp(ip, port, `${role.name} VIP ${ip}`);
+              const [who] = await r.query("SELECT @@server_id AS id");
+              const host = dbs.find((h) => h.serverId === Number(who?.id))?.name ?? `server_id ${String(who?.id)}`;
+              const [row] = await r.query(`SELECT COUNT(*) AS n FROM ${qualified} WHERE token = ?`, [token]);
+              return { host, found: Number(row?.n) === 1 };
+            })(),
+            timeoutMs,
+            `${role.name} VIP ${ip}`,
+          );
+          readers.push({ role: role.name, ip, host, found });
         } catch (err) {
           readers.push({ role: role.name, ip, host: null, found: false, error: errorMessage(err).replace(/^[^:]+ VIP [^:]+: /, "") });
         }
@@ -228,7 +252,7 @@ export async function runVerify(inv: Inventory, fleet: Fleet, opts: VerifyOption
         name: h.name,
         mode,
         serverId: v.view.serverId,
-        readOnly: v.view.readOnly,
+        readOnly: writableAtStart.has(h.name) ? false : v.view.readOnly,
         autoIncrement: v.ai,
         replica: v.view.replica,
         gtidState: h.name === writer ? writerState : v.gtid,
