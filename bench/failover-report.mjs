@@ -74,6 +74,7 @@ for (const mode of ORDER) {
   ]);
   const every = r.map((x) => (x.resumedMs === null ? "none" : (x.resumedMs / 1000).toFixed(1))).join(", ");
   notes.push(`- ${mode}: resumed per round (s): ${every}; writes acknowledged ${r.reduce((n, x) => n + x.acked, 0)}, unacknowledged ${r.reduce((n, x) => n + x.unacked, 0)}`);
+  for (const why of rep.rebuilds ?? []) notes.push(`  - the drill stopped early and the bench rebuilt the lab: ${why}`);
   for (const p of problems.slice(0, 5)) notes.push(`  - problem: ${p}`);
   if (problems.length > 5) notes.push(`  - and ${problems.length - 5} more problems (see bench/out/failover/${mode}.json)`);
 }
