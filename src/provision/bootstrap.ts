@@ -49,8 +49,11 @@ export async function bootstrap(opts: BootstrapOptions): Promise<BootstrapReport
     else unreachable.set(h.name, maskSecrets(errorMessage(s.error).replace(/^[^:]+: /, ""), secrets));
   });
 
+  // A VIP that answers from one of our hosts' interfaces is the runtime's, even when it moved
+  // (the monitor balancing readers) between the ping and the facts.
   const held = heldAddresses(facts);
-  const vipsAnswering = ((await vipProbe) ?? []).filter((ip) => !held.has(ip));
+  const ours = new Set([...facts.values()].flatMap((f) => f.interfaces.flatMap((i) => (i.mac ? [i.mac.toLowerCase()] : []))));
+  const vipsAnswering = ((await vipProbe) ?? []).filter((v) => !held.has(v.ip) && !(v.mac && ours.has(v.mac))).map((v) => v.ip);
   const problems = preflightProblems({ inventory: inv, hosts: inv.hosts, facts, unreachable, vipsAnswering });
   if (problems.length > 0) return { problems, outcomes: [], recap: [], facts };
 
@@ -70,15 +73,28 @@ export async function bootstrap(opts: BootstrapOptions): Promise<BootstrapReport
   return { problems: [], outcomes, recap: recap(opts.hosts.map((h) => h.name), outcomes), facts };
 }
 
-/** Pings every VIP from the monitor; answers from VIPs none of our hosts holds mean a conflict. */
-async function probeVips(fleet: Fleet, inv: Inventory): Promise<string[]> {
+/**
+ * Pings every VIP from the monitor; an answer leaves the answering MAC in the monitor's neighbour
+ * table, which tells whose it is (a VIP on the monitor itself answers without one).
+ */
+async function probeVips(fleet: Fleet, inv: Inventory): Promise<{ ip: string; mac: string | null }[]> {
   const vips = inv.roles.flatMap((r) => r.ips);
   if (vips.length === 0) return [];
   const r = await fleet.get(inv.monitor.name).exec(
-    sh`for ip in ${vips}; do ping -c 1 -W 0.5 "$ip" >/dev/null 2>&1 && echo "$ip" & done; wait`,
+    sh`for ip in ${vips}; do ( ping -c 1 -W 0.5 "$ip" >/dev/null 2>&1 && echo "$ip $(ip neigh show "$ip" 2>/dev/null | sed -n 's/.* lladdr \([0-9a-f:]*\).*/\1/p')" ) & done; wait`,
     { check: false },
   );
-  return r.stdout.split("\n").filter(Boolean).sort();
+  return parseVipAnswers(r.stdout);
+}
+
+/** "IP [MAC]" lines, sorted by IP. */
+export function parseVipAnswers(text: string): { ip: string; mac: string | null }[] {
+  return text
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/))
+    .filter((w) => w[0])
+    .map((w) => ({ ip: w[0]!, mac: w[1] ? w[1].toLowerCase() : null }))
+    .sort((a, b) => a.ip.localeCompare(b.ip));
 }
 
 /** The cluster secret: the monitor's when it has one (so re-runs change nothing), else new. */
