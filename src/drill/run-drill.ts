@@ -23,6 +23,9 @@ import { readSamples, startChecker, stopChecker, type RunningChecker } from "./r
 import { MonitorLog, control, type MonitorLine, holderOf, isTimelineWorthy, stateOf, type MonitorStatus } from "./monitor-watch.js";
 import { assertModeAllowed, clearFault, injectFault, type DrillMode } from "./faults.js";
 
+/** How long a returning master may stay REPLICATION_FAIL before the restore gives up on it. */
+const REPLICATION_FAIL_PATIENCE_MS = 15_000;
+
 export interface DrillOptions {
   readonly mode: DrillMode;
   readonly clients: number;
@@ -405,10 +408,17 @@ $cli -N -B -e ${`SELECT client, seq, COUNT(*) FROM ${t} WHERE ${where} AND clien
       }
       // MMM semantics: a returning host may wait in AWAITING_RECOVERY for an operator, so the
       // drill says set_online as one would; the monitor still refuses it while checks fail.
+      let failingSince: number | null = null;
       await until(`${oldWriter} ONLINE again`, 120_000, async () => {
         const s = await show();
         const st = stateOf(s, oldWriter);
         if (st === "ONLINE") return s!;
+        // Errant transactions (a kill -9 under asynchronous replication) keep it out by design:
+        // waiting longer would not bring it back, an operator must (see `mmm control checks`).
+        failingSince = st === "REPLICATION_FAIL" ? (failingSince ?? Date.now()) : null;
+        if (failingSince !== null && Date.now() - failingSince > REPLICATION_FAIL_PATIENCE_MS) {
+          throw new Error(`${oldWriter} stays REPLICATION_FAIL (errant transactions or broken replication; see mmm control checks ${oldWriter})`);
+        }
         if (st === "AWAITING_RECOVERY") await control(mon, ["set_online", oldWriter]);
         return null;
       }, 500);
