@@ -18,7 +18,8 @@ import {
   type TimelineEvent,
   type Violation,
 } from "./drill-analysis.js";
-import { WriteLoad, createTableSql, withTimeout, tunnelFrom, DEFAULT_DRILL_TABLE, type DrillTable } from "./write-load.js";
+import { withTimeout } from "../util/with-timeout.js";
+import { WriteLoad, createTableSql, tunnelFrom, DEFAULT_DRILL_TABLE, type DrillTable } from "./write-load.js";
 import { readSamples, startChecker, stopChecker, type RunningChecker } from "./role-checker.js";
 import { MonitorLog, control, type MonitorLine, holderOf, isTimelineWorthy, stateOf, type MonitorStatus } from "./monitor-watch.js";
 import { assertModeAllowed, clearFault, injectFault, type DrillMode } from "./faults.js";

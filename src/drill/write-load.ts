@@ -1,3 +1,4 @@
+import { withTimeout } from "../util/with-timeout.js";
 import type { Duplex } from "node:stream";
 import { MysqlSession } from "../remote/mysql.js";
 import type { Transport } from "../remote/transport.js";
@@ -79,28 +80,6 @@ export function createTableSql(t: DrillTable): string[] {
 export function assertIdentifier(what: string, name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) throw new Error(`${what} "${name}": use letters, digits and _ only`);
   return name;
-}
-
-/** Races p against a timer; a result arriving late goes to onLate (to be closed), never to the caller. */
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string, onLate?: (v: T) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let done = false;
-    const timer = setTimeout(() => {
-      done = true;
-      reject(new Error(`${what}: no answer within ${ms} ms`));
-    }, ms);
-    p.then(
-      (v) => {
-        clearTimeout(timer);
-        if (done) onLate?.(v);
-        else resolve(v);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        if (!done) reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
 }
 
 interface Connection {

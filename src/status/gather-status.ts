@@ -1,7 +1,9 @@
+import { withTimeout } from "../util/with-timeout.js";
+import { runtimeControlCommand } from "../provision/steps/runtime.js";
 import { connect } from "node:net";
 import { ConfigError, errorMessage } from "../errors.js";
 import type { Inventory } from "../inventory/model.js";
-import { ipv4Addresses, parseIpJson } from "../lab/ip-json.js";
+import { parseIpAddrJson } from "../facts/parse.js";
 import type { MmmConfig } from "../mmm-config/model.js";
 import { parseMonitorState, type MonitorState } from "../ha/state.js";
 import {
@@ -50,14 +52,6 @@ export async function gatherStatus(source: StatusSource, now: () => number = Dat
   return buildClusterStatus(source.topology, monitor, hosts, now());
 }
 
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${Math.round(ms / 1000)} s`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
-
 /** The replication, read_only and GTID view of one mysqld, through any session. */
 export async function readMysqlView(s: MysqlSession): Promise<MysqlView> {
   const d = s.dialect;
@@ -97,8 +91,7 @@ export function topologyFromInventory(inv: Inventory): StatusTopology {
  * tunnel to the control port would need the secret on the controller and a second client for
  * the wire protocol.) The status file, read in the same way, adds when each state began.
  */
-const MONITOR_SCRIPT = sh`N=node; if [ -x /opt/mmm/node ]; then N=/opt/mmm/node; fi
-exec "$N" /opt/mmm/mmm.cjs control --json --timeout 3000 show`;
+const MONITOR_SCRIPT = runtimeControlCommand(["--json", "--timeout", "3000"], ["show"]);
 const STATUS_FILE_SCRIPT = sh`f=$(sed -n 's/^[[:space:]]*status_path[[:space:]][[:space:]]*//p' /etc/mysql-mmm/mmm_mon.conf 2>/dev/null | tail -n 1)
 [ -n "$f" ] || f=${DEFAULT_STATUS_PATH}
 cat "$f" 2>/dev/null || true`;
@@ -110,7 +103,8 @@ function hostScript(iface: string) {
 
 export function parseHostScript(stdout: string, iface: string): { addresses: string[]; socket: string } {
   const [ipPart, socketPart = ""] = stdout.split("MMM-SOCKET");
-  const addresses = ipv4Addresses(parseIpJson(ipPart!.trim()), iface).map((a) => a.split("/")[0]!);
+  const link = parseIpAddrJson(ipPart!.trim()).find((i) => i.name === iface);
+  const addresses = (link?.addresses ?? []).filter((a) => a.family === "inet").map((a) => a.address);
   return { addresses, socket: socketPart.trim() || "/run/mysqld/mysqld.sock" };
 }
 

@@ -7,7 +7,8 @@ import { quoteIdentifier } from "../sql/quote.js";
 import { parseWaitResult, selectGtidState, selectReadOnly, waitForGtid } from "../sql/statements.js";
 import { parseGtidState, parseReadOnly } from "../sql/status.js";
 import { mergeMonitorView } from "../status/cluster-status.js";
-import { inventoryStatusSource, probeHostNetwork, readMysqlView, withTimeout } from "../status/gather-status.js";
+import { inventoryStatusSource, probeHostNetwork, readMysqlView } from "../status/gather-status.js";
+import { withTimeout } from "../util/with-timeout.js";
 import { checksumSql, parseChecksumRows, type ChunkSum, type TableShape } from "./checksum.js";
 import { diagnoseVerify, type VerifyHost, type VerifyObservations, type VerifyReader, type VerifyReport } from "./diagnose-verify.js";
 
