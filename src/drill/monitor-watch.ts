@@ -1,5 +1,6 @@
 import type { Transport, RemoteProcess } from "../remote/transport.js";
-import { raw, sh } from "../remote/shell.js";
+import { sh } from "../remote/shell.js";
+import { runtimeControlCommand } from "../provision/steps/runtime.js";
 import { RemoteError } from "../errors.js";
 
 /**
@@ -9,7 +10,6 @@ import { RemoteError } from "../errors.js";
  * the cluster network only, and the cluster secret stays on the monitor host).
  */
 export const MONITOR_LOG = "/var/log/mysql-mmm/mmm_mond.log";
-const RUNTIME = "/opt/mmm/mmm.cjs";
 
 export interface MonitorLine {
   /** Monitor's clock, corrected by its offset. */
@@ -99,7 +99,7 @@ export interface ControlAnswer {
 /** `mmm control --json LINE` on the monitor host. */
 export async function control(transport: Transport, line: readonly string[]): Promise<ControlAnswer> {
   const r = await transport.exec(
-    sh`if [ -x /opt/mmm/node ]; then n=/opt/mmm/node; else n=node; fi; "$n" ${RUNTIME} control --json ${raw("--")} ${line}`,
+    runtimeControlCommand(["--json"], line),
     { timeoutMs: 30_000, check: false },
   );
   try {

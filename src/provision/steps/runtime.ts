@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { sh } from "../../remote/shell.js";
+import { raw, sh, type ShellCommand } from "../../remote/shell.js";
 import { renderTemplate } from "../../render/render.js";
 import { PlanError } from "../../errors.js";
 import { observeFiles, planFiles, type ObservedFile } from "../files.js";
@@ -13,6 +13,15 @@ export const RUNTIME_DIR = "/opt/mmm";
 const BUNDLE_PATH = `${RUNTIME_DIR}/mmm.cjs`;
 const SHIPPED_NODE = `${RUNTIME_DIR}/node`;
 const MIN_NODE_MAJOR = 18;
+
+/**
+ * `mmm control ARGS` with the runtime bootstrap installed on a host (its own Node.js, or the one
+ * shipped beside the bundle): what status and the drill use to ask the monitor on its host.
+ */
+export function runtimeControlCommand(options: readonly string[], words: readonly string[]): ShellCommand {
+  return sh`N=node; if [ -x ${SHIPPED_NODE} ]; then N=${SHIPPED_NODE}; fi
+exec "$N" ${BUNDLE_PATH} control ${options} ${raw("--")} ${words}`;
+}
 
 type Program = "agent" | "monitor";
 
