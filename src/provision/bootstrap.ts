@@ -9,7 +9,7 @@ import { errorMessage } from "../errors.js";
 import { maskSecrets } from "../secret.js";
 import { runSteps } from "./apply.js";
 import type { ClusterValues, Step } from "./context.js";
-import { heldAddresses, preflightProblems } from "./preflight.js";
+import { foreignVips, preflightProblems } from "./preflight.js";
 import { recap, type HostRecap, type StepOutcome } from "./report.js";
 import { CLUSTER_KEY_FILE } from "./steps/mmm-config.js";
 
@@ -49,11 +49,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<BootstrapReport
     else unreachable.set(h.name, maskSecrets(errorMessage(s.error).replace(/^[^:]+: /, ""), secrets));
   });
 
-  // A VIP that answers from one of our hosts' interfaces is the runtime's, even when it moved
-  // (the monitor balancing readers) between the ping and the facts.
-  const held = heldAddresses(facts);
-  const ours = new Set([...facts.values()].flatMap((f) => f.interfaces.flatMap((i) => (i.mac ? [i.mac.toLowerCase()] : []))));
-  const vipsAnswering = ((await vipProbe) ?? []).filter((v) => !held.has(v.ip) && !(v.mac && ours.has(v.mac))).map((v) => v.ip);
+  const vipsAnswering = foreignVips((await vipProbe) ?? [], facts);
   const problems = preflightProblems({ inventory: inv, hosts: inv.hosts, facts, unreachable, vipsAnswering });
   if (problems.length > 0) return { problems, outcomes: [], recap: [], facts };
 

@@ -67,7 +67,17 @@ function unsupportedVersion(flavor: string, version: string): string | null {
 }
 
 /** Every address our hosts hold: a VIP among them belongs to us (the runtime put it there). */
-export function heldAddresses(facts: ReadonlyMap<string, HostFacts>): Set<string> {
+/**
+ * The VIPs that answered and are none of our hosts': held by none of them in the facts and not
+ * answering from one of their MACs (a VIP the monitor moved between the ping and the facts).
+ */
+export function foreignVips(answers: readonly { ip: string; mac: string | null }[], facts: ReadonlyMap<string, HostFacts>): string[] {
+  const held = heldAddresses(facts);
+  const ours = new Set([...facts.values()].flatMap((f) => f.interfaces.flatMap((i) => (i.mac ? [i.mac.toLowerCase()] : []))));
+  return answers.filter((v) => !held.has(v.ip) && !(v.mac !== null && ours.has(v.mac))).map((v) => v.ip);
+}
+
+function heldAddresses(facts: ReadonlyMap<string, HostFacts>): Set<string> {
   const held = new Set<string>();
   for (const f of facts.values()) for (const i of f.interfaces) for (const a of i.addresses) held.add(a.address);
   return held;
