@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
 import type { Transport } from "../remote/transport.js";
-import { sh } from "../remote/shell.js";
+import { raw, sh, type ShellCommand } from "../remote/shell.js";
+import { RemoteError } from "../errors.js";
 import type { Change } from "./change.js";
 
 export interface ObservedFile {
@@ -15,23 +17,117 @@ export interface DesiredFile {
   readonly owner?: string;
 }
 
+/** What one observation round trip saw: each command's stdout and exit code, and each file. */
+export interface Observation {
+  readonly outputs: ReadonlyMap<string, { readonly stdout: string; readonly code: number }>;
+  readonly files: Map<string, ObservedFile>;
+}
+
+/**
+ * One script that runs several read-only commands and reads several files, so that a step
+ * observes a host in one SSH round trip: on a re-run nearly all of bootstrap's time is the
+ * cost of starting remote commands. Each command runs in its own subshell (an `exit` in it ends
+ * only that part) and its output is framed by lines carrying `token`, which the caller picks at
+ * random so that no output can forge a frame. Files are read as base64 (no frame can occur in it).
+ */
+export function observationScript(commands: ReadonlyMap<string, ShellCommand>, paths: readonly string[], token: string): ShellCommand {
+  const mark = `@@mmm-${token}`;
+  const parts = [...commands].map(
+    ([name, command]) => sh`echo ${`${mark} cmd ${name}`}
+( ${raw(command.text)}
+)
+printf '\n%s %s\n' ${`${mark} rc`} "$?"`.text,
+  );
+  if (paths.length > 0) {
+    parts.push(
+      sh`for f in ${paths}; do
+  if [ -f "$f" ]; then echo "${raw(mark)} file $(stat -c '%a %U:%G' "$f")"; base64 -w0 < "$f"; echo; else echo ${`${mark} file absent`}; echo; fi
+done`.text,
+    );
+  }
+  return { text: parts.join("\n") };
+}
+
+/** Pure: the output of observationScript back into commands' outputs and files; null when it is not whole. */
+export function parseObservation(
+  text: string,
+  commandNames: readonly string[],
+  paths: readonly string[],
+  token: string,
+): Observation | null {
+  const mark = `@@mmm-${token}`;
+  const outputs = new Map<string, { stdout: string; code: number }>();
+  let at = 0;
+  for (const name of commandNames) {
+    const head = `${mark} cmd ${name}\n`;
+    if (!text.startsWith(head, at)) return null;
+    const start = at + head.length;
+    const rcAt = text.indexOf(`\n${mark} rc `, start);
+    if (rcAt < 0) return null;
+    const lineEnd = text.indexOf("\n", rcAt + 1 + mark.length + 4);
+    if (lineEnd < 0) return null;
+    const code = Number(text.slice(rcAt + 1 + mark.length + 4, lineEnd));
+    if (!Number.isInteger(code)) return null;
+    outputs.set(name, { stdout: text.slice(start, rcAt), code });
+    at = lineEnd + 1;
+  }
+  const files = new Map<string, ObservedFile>();
+  const rest = text.slice(at);
+  if (paths.length === 0) return rest === "" ? { outputs, files } : null;
+  // Two lines per file, each ended by a newline: anything else was cut short (or is not ours).
+  const lines = rest.split("\n");
+  if (lines.length !== paths.length * 2 + 1 || lines[lines.length - 1] !== "") return null;
+  for (const [i, path] of paths.entries()) {
+    const head = lines[i * 2];
+    const body = lines[i * 2 + 1];
+    if (head === undefined || body === undefined) return null;
+    if (head === `${mark} file absent`) {
+      files.set(path, { content: null });
+      continue;
+    }
+    const m = /^(\S+) file ([0-7]+) (\S+)$/.exec(head);
+    if (!m || m[1] !== mark) return null;
+    files.set(path, { content: Buffer.from(body, "base64").toString("utf8"), mode: parseInt(m[2]!, 8), owner: m[3]! });
+  }
+  return { outputs, files };
+}
+
+/**
+ * Runs `commands` and reads `paths` on a host in one round trip. Like Transport.exec, a command
+ * that exits non-zero is an error: a check whose failure is an answer ends with `; true`.
+ */
+export async function observeHost(
+  transport: Transport,
+  commands: Readonly<Record<string, ShellCommand>>,
+  paths: readonly string[] = [],
+): Promise<Observation> {
+  const token = randomBytes(6).toString("hex");
+  const named = new Map(Object.entries(commands));
+  const script = observationScript(named, paths, token);
+  const r = await transport.exec(script);
+  const o = parseObservation(r.stdout, [...named.keys()], paths, token);
+  if (!o) {
+    throw new RemoteError(transport.host, "the observation's output was cut short", {
+      command: transport.display(script.text),
+      ...(r.stderr ? { stderr: transport.display(r.stderr) } : {}),
+    });
+  }
+  for (const [name, out] of o.outputs) {
+    if (out.code !== 0) {
+      throw new RemoteError(transport.host, `command failed (exit ${out.code})`, {
+        command: transport.display(named.get(name)!.text),
+        exitCode: out.code,
+        ...(r.stderr ? { stderr: transport.display(r.stderr) } : {}),
+      });
+    }
+  }
+  return o;
+}
+
 /** Reads several files in one round trip: content, mode and owner, or absent. */
 export async function observeFiles(transport: Transport, paths: readonly string[]): Promise<Map<string, ObservedFile>> {
-  const out = new Map<string, ObservedFile>();
-  if (paths.length === 0) return out;
-  const r = await transport.exec(
-    sh`for f in ${paths}; do
-  if [ -f "$f" ]; then echo "@@ $(stat -c '%a %U:%G' "$f")"; base64 -w0 < "$f"; echo; else echo "@@ absent"; echo; fi
-done`,
-  );
-  const lines = r.stdout.split("\n");
-  paths.forEach((path, i) => {
-    const head = lines[i * 2] ?? "";
-    const body = lines[i * 2 + 1] ?? "";
-    const m = /^@@ ([0-7]+) (\S+)$/.exec(head);
-    out.set(path, m ? { content: Buffer.from(body, "base64").toString("utf8"), mode: parseInt(m[1]!, 8), owner: m[2]! } : { content: null });
-  });
-  return out;
+  if (paths.length === 0) return new Map();
+  return (await observeHost(transport, {}, paths)).files;
 }
 
 /** File changes needed to reach `desired` from `observed` (content, mode or owner). */

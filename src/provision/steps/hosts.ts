@@ -1,7 +1,7 @@
 import { isIP } from "node:net";
 import { sh } from "../../remote/shell.js";
 import { replaceManagedBlock } from "../managed-block.js";
-import { observeFiles, planFiles, type ObservedFile } from "../files.js";
+import { observeHost, planFiles, type ObservedFile } from "../files.js";
 import { unchanged, type Change } from "../change.js";
 import type { Step, PlanInput } from "../context.js";
 
@@ -19,11 +19,8 @@ export const hostsStep: Step<Observed> = {
   title: "hostname and /etc/hosts",
   appliesTo: () => true,
   async observe(ctx) {
-    const [name, files] = await Promise.all([
-      ctx.transport.exec(sh`hostname`),
-      observeFiles(ctx.transport, [HOSTS_FILE, HOSTNAME_FILE]),
-    ]);
-    return { hostname: name.stdout.trim(), files };
+    const o = await observeHost(ctx.transport, { hostname: sh`hostname` }, [HOSTS_FILE, HOSTNAME_FILE]);
+    return { hostname: o.outputs.get("hostname")!.stdout.trim(), files: o.files };
   },
   plan(observed, input) {
     const changes: Change[] = [];

@@ -1,6 +1,6 @@
 import { sh } from "../../remote/shell.js";
 import { renderTemplate } from "../../render/render.js";
-import { observeFiles, planFiles, type ObservedFile } from "../files.js";
+import { observeHost, planFiles, type ObservedFile } from "../files.js";
 import { serviceCommand, serviceName, MYSQL_SERVICES } from "../service.js";
 import { unchanged, type Change } from "../change.js";
 import type { PlanInput, Step } from "../context.js";
@@ -117,11 +117,8 @@ export const mycnfStep: Step<Observed> = {
   async observe(ctx) {
     const mysql = requireMysql(ctx);
     const path = mycnfPath(mysql, ctx.host.name);
-    const [files, r] = await Promise.all([
-      observeFiles(ctx.transport, [path]),
-      ctx.transport.exec(sh`mysqladmin --socket=${mysql.socket} ping >/dev/null 2>&1 && echo up; true`),
-    ]);
-    return { files, running: r.stdout.includes("up") };
+    const o = await observeHost(ctx.transport, { ping: sh`mysqladmin --socket=${mysql.socket} ping >/dev/null 2>&1 && echo up; true` }, [path]);
+    return { files: o.files, running: o.outputs.get("ping")!.stdout.includes("up") };
   },
   plan(observed, input) {
     const mysql = requireMysql(input);

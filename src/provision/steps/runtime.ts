@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { raw, sh, type ShellCommand } from "../../remote/shell.js";
 import { renderTemplate } from "../../render/render.js";
 import { PlanError } from "../../errors.js";
-import { observeFiles, planFiles, type ObservedFile } from "../files.js";
+import { observeHost, planFiles, type ObservedFile } from "../files.js";
 import { unchanged, type Change, type StepPlan } from "../change.js";
 import type { PlanInput, Step } from "../context.js";
 
@@ -96,19 +96,23 @@ function runtimeStep(program: Program): Step<Observed> {
     appliesTo: (h) => (program === "agent" ? h.kind !== "monitor" : h.kind === "monitor"),
     async observe(ctx) {
       const status = ctx.facts.init === "systemd" ? sh`systemctl is-active --quiet ${s.service}` : sh`service ${s.service} status`;
-      const [sums, running, files, statusFile] = await Promise.all([
-        ctx.transport.exec(sh`for f in ${BUNDLE_PATH} ${SHIPPED_NODE}; do if [ -f "$f" ]; then sha256sum < "$f" | cut -d ' ' -f 1; else echo -; fi; done`),
-        ctx.transport.exec(sh`[ -e ${unitPath(ctx, s)} ] && ${status} >/dev/null 2>&1 && echo running; true`),
-        observeFiles(ctx.transport, [unitPath(ctx, s)]),
-        ctx.transport.exec(sh`[ -e ${MONITOR_STATUS} ] && echo present; true`),
-      ]);
-      const [bundle, node] = sums.stdout.trim().split("\n");
+      const o = await observeHost(
+        ctx.transport,
+        {
+          sums: sh`for f in ${BUNDLE_PATH} ${SHIPPED_NODE}; do if [ -f "$f" ]; then sha256sum < "$f" | cut -d ' ' -f 1; else echo -; fi; done`,
+          running: sh`[ -e ${unitPath(ctx, s)} ] && ${status} >/dev/null 2>&1 && echo running; true`,
+          statusFile: sh`[ -e ${MONITOR_STATUS} ] && echo present; true`,
+        },
+        [unitPath(ctx, s)],
+      );
+      const out = (name: string) => o.outputs.get(name)!.stdout;
+      const [bundle, node] = out("sums").trim().split("\n");
       return {
         bundleSum: bundle && bundle !== "-" ? bundle : null,
         nodeSum: node && node !== "-" ? node : null,
-        running: running.stdout.includes("running"),
-        files,
-        firstStart: !statusFile.stdout.includes("present"),
+        running: out("running").includes("running"),
+        files: o.files,
+        firstStart: !out("statusFile").includes("present"),
       };
     },
     plan(o, input): StepPlan {
