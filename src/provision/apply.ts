@@ -11,7 +11,8 @@ import type { Change, StepPlan } from "./change.js";
 import type { ClusterValues, HostContext, Step } from "./context.js";
 import type { StepOutcome } from "./report.js";
 import { formatChange } from "./format-plan.js";
-import { Prefetch } from "./prefetch.js";
+import { Prefetch, type SharedRead } from "./prefetch.js";
+import { isSeeded } from "./steps/data.js";
 
 export interface RunOptions {
   readonly inventory: Inventory;
@@ -41,7 +42,7 @@ export async function runSteps(opts: RunOptions): Promise<StepOutcome[]> {
   const prefetch = new Prefetch(
     opts.steps,
     opts.hosts,
-    (host, sessionOf) => hostContext(opts, host, failedHosts, sessionOf),
+    (host, sessionOf, shared) => hostContext(opts, host, failedHosts, sessionOf, seededOf(opts, shared)),
     (name) => socketOf(opts, name),
     (name) => opts.fleet.get(name),
     secrets,
@@ -107,6 +108,11 @@ function describe(o: StepOutcome, secrets: ReturnType<typeof inventorySecrets>):
   return `${verb}: ${changes.map((c) => formatChange(c, false, secrets)).join("; ")}`;
 }
 
+/** Several steps ask whether a host holds a seeded copy: one read per host, until a step changes something. */
+function seededOf(opts: RunOptions, shared: SharedRead): (name: string) => Promise<boolean> {
+  return (name) => shared(`seeded\u0000${name}`, () => isSeeded(opts.fleet.get(name)));
+}
+
 function socketOf(opts: RunOptions, name: string): string {
   return opts.facts.get(name)?.mysql?.socket ?? "/run/mysqld/mysqld.sock";
 }
@@ -116,6 +122,7 @@ function hostContext(
   host: InventoryHost,
   failedHosts: ReadonlySet<string>,
   sessionOf: (name: string) => Promise<MysqlSession>,
+  seeded: (name: string) => Promise<boolean>,
 ): HostContext {
   return {
     inventory: opts.inventory,
@@ -128,6 +135,7 @@ function hostContext(
     mysql: () => sessionOf(host.name),
     mysqlOf: sessionOf,
     transportOf: (name) => opts.fleet.get(name),
+    isSeeded: seeded,
   };
 }
 
@@ -149,7 +157,7 @@ async function runHostStep(
     }
     return s;
   };
-  const ctx = hostContext(opts, host, failedHosts, sessionOf);
+  const ctx = hostContext(opts, host, failedHosts, sessionOf, seededOf(opts, (k, read) => prefetch.shared(k, read)));
   let plan: StepPlan | undefined;
   try {
     const early = await prefetch.take(step.id, host.name);

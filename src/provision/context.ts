@@ -32,6 +32,8 @@ export interface HostContext extends PlanInput {
   readonly mysqlOf: (host: string) => Promise<MysqlSession>;
   /** SSH to another host of the inventory (a copy streams from its source). */
   readonly transportOf: (host: string) => Transport;
+  /** Whether a host holds a seeded copy (SEED_MARKER), read once per run until something changes. */
+  readonly isSeeded: (host: string) => Promise<boolean>;
 }
 
 /**

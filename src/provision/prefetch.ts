@@ -3,6 +3,9 @@ import { MysqlSession } from "../remote/mysql.js";
 import type { Secret } from "../secret.js";
 import type { HostContext, Step } from "./context.js";
 
+/** A read made once and shared while nothing changes: see Prefetch.shared. */
+export type SharedRead = <T>(key: string, read: () => Promise<T>) => Promise<T>;
+
 /** Channels a host's prefetch may hold at once: sshd allows 10 sessions per connection. */
 const PER_HOST = 3;
 
@@ -18,19 +21,23 @@ export class Prefetch {
   readonly #sessions = new Map<string, Promise<MysqlSession>>();
   readonly #stepIndex: Map<string, number>;
   #dirtyFrom = Infinity;
+  /** Bumped by every change: a shared read made before it is not reused after it. */
+  #generation = 0;
+  readonly #reads = new Map<string, { generation: number; value: Promise<unknown> }>();
 
   constructor(
     steps: readonly Step[],
     hosts: readonly InventoryHost[],
-    context: (host: InventoryHost, sessionOf: (name: string) => Promise<MysqlSession>) => HostContext,
+    context: (host: InventoryHost, sessionOf: (name: string) => Promise<MysqlSession>, shared: SharedRead) => HostContext,
     private readonly socketOf: (name: string) => string,
     private readonly transportOf: (name: string) => HostContext["transport"],
     private readonly secrets: readonly Secret[],
   ) {
     this.#stepIndex = new Map(steps.map((s, i) => [s.id, i]));
     const sessionOf = (name: string) => this.#session(name);
+    const shared: SharedRead = (k, read) => this.shared(k, read);
     for (const host of hosts) {
-      const ctx = context(host, sessionOf);
+      const ctx = context(host, sessionOf, shared);
       const queue = steps.map((step, i) => ({ step, i })).filter(({ step }) => step.appliesTo(host));
       let running = 0;
       const waiting: Array<() => void> = [];
@@ -56,6 +63,25 @@ export class Prefetch {
   /** Step `stepId` (or a later one) changed something: later steps must observe afresh. */
   changed(stepId: string): void {
     this.#dirtyFrom = Math.min(this.#dirtyFrom, this.#stepIndex.get(stepId) ?? -1);
+    this.#generation++;
+  }
+
+  /**
+   * A read that several steps make (whether a host holds a seeded copy): made once and shared
+   * for as long as no step has changed anything since it started, made again after a change.
+   * A failed read is not kept.
+   */
+  shared<T>(key: string, read: () => Promise<T>): Promise<T> {
+    const generation = this.#generation;
+    const known = this.#reads.get(key);
+    if (known && known.generation === generation) return known.value as Promise<T>;
+    const value = read();
+    const entry = { generation, value };
+    this.#reads.set(key, entry);
+    value.catch(() => {
+      if (this.#reads.get(key) === entry) this.#reads.delete(key);
+    });
+    return value;
   }
 
   /** The early observation, when it is still valid and succeeded; undefined means observe now. */

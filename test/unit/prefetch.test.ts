@@ -97,4 +97,31 @@ describe("Prefetch", () => {
     expect(await pf.take("unknown", "a")).toBeUndefined();
     await pf.close();
   });
+
+  it("makes a shared read once while nothing changes, and again after a change", async () => {
+    const pf = prefetch([step("one", newProbe()), step("two", newProbe())]);
+    let reads = 0;
+    const read = async () => ++reads;
+    expect(await Promise.all([pf.shared("seeded a", read), pf.shared("seeded a", read)])).toEqual([1, 1]);
+    expect(await pf.shared("seeded a", read)).toBe(1);
+    expect(await pf.shared("seeded b", read)).toBe(2);
+    pf.changed("two");
+    expect(await pf.shared("seeded a", read)).toBe(3);
+    expect(await pf.shared("seeded a", read)).toBe(3);
+    await pf.close();
+  });
+
+  it("does not keep a shared read that failed", async () => {
+    const pf = prefetch([]);
+    let calls = 0;
+    const read = async () => {
+      calls++;
+      if (calls === 1) throw new Error("connection reset");
+      return "present";
+    };
+    await expect(pf.shared("seeded a", read)).rejects.toThrow("connection reset");
+    expect(await pf.shared("seeded a", read)).toBe("present");
+    expect(calls).toBe(2);
+    await pf.close();
+  });
 });

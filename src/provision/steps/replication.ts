@@ -15,7 +15,7 @@ import type { MysqlSession } from "../../remote/mysql.js";
 import { applyChanges } from "../apply.js";
 import { unchanged, type StepPlan, type Statement } from "../change.js";
 import type { HostContext, PlanInput, Step } from "../context.js";
-import { isSeeded, userSchemas } from "./data.js";
+import { userSchemas } from "./data.js";
 
 /** MMM's tutorial value: seconds between reconnection attempts. */
 export const CONNECT_RETRY_SECONDS = 10;
@@ -82,10 +82,10 @@ function replicationStep(id: string, title: string, kind: "master" | "slave"): S
         status,
         sourcePrimary,
         hasOwnBinlog: own !== "",
-        positioned: await isSeeded(ctx.transport),
+        positioned: await ctx.isSeeded(ctx.host.name),
         userSchemas: await userSchemas(session),
         sourceUserSchemas: sourceSession ? await userSchemas(sourceSession) : [],
-        sourcePositioned: source ? await isSeeded(ctx.transportOf(source.name)) : false,
+        sourcePositioned: source ? await ctx.isSeeded(source.name) : false,
       };
     },
     plan: planReplication,

@@ -10,7 +10,7 @@ import { applyChanges } from "../apply.js";
 import { NO_BINLOG } from "./accounts.js";
 import { quoteIdentifier } from "../../sql/quote.js";
 import type { HostContext, PlanInput, Step } from "../context.js";
-import { isSeeded, SEED_MARKER, userSchemas } from "./data.js";
+import { SEED_MARKER, userSchemas } from "./data.js";
 
 interface Observed {
   readonly replicating: boolean;
@@ -44,7 +44,7 @@ export const seedStep: Step<Observed> = {
     const theirs = authority.name === ctx.host.name ? [] : await userSchemas(await ctx.mysqlOf(authority.name));
     return {
       replicating: status !== null && status.sourceHost !== "",
-      positioned: await isSeeded(ctx.transport),
+      positioned: await ctx.isSeeded(ctx.host.name),
       ownSchemas: await userSchemas(session),
       authoritySchemas: theirs,
       flavor: session.dialect.family,
