@@ -4,10 +4,15 @@ import { estimateOffset, parseProbe, PROBE_SCRIPT, type HostFacts } from "./pars
 
 const CLOCK_SAMPLES = 3;
 
-/** Runs the probe (one round trip) and samples the clock; the connection must already work. */
+/**
+ * Runs the probe (one round trip) and samples the clock, side by side on two channels of the
+ * same connection (the samples are round trips of their own and keep the fastest).
+ */
 export async function gatherFacts(transport: Transport): Promise<HostFacts> {
+  const clock = sampleClock(transport);
+  clock.catch(() => undefined);
   const probe = await transport.exec(sh`${raw(PROBE_SCRIPT)}`);
-  return parseProbe(transport.host, probe.stdout, await sampleClock(transport));
+  return parseProbe(transport.host, probe.stdout, await clock);
 }
 
 /**
