@@ -104,7 +104,7 @@ const section = `## failover
 
 \`mmm failover-drill inventories/lab.yml --mode SCENARIO --rounds N --restore --json\` on the local lab, run by
 \`bench/failover\`: 4 clients write through the writer VIP (SSH tunnels from the monitor host; an
-autocommit INSERT every 20 ms each, COMMIT timeout 2 s, connect timeout 1 s) while the writer db1
+autocommit INSERT every 20 ms each, COMMIT timeout 2 s, connect timeout 0.3 s, which is also their retry period) while the writer db1
 is failed; every round starts with every host ONLINE and db1 the writer (--restore moves it back).
 Times are from the fault (kill -9 / clean stop / cable pulled; for move, when the monitor logged
 the move_role command): detected = the monitor's log says db1 left ONLINE; writes resumed = first

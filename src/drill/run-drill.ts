@@ -22,6 +22,13 @@ import { withTimeout } from "../util/with-timeout.js";
 import { WriteLoad, createTableSql, tunnelFrom, DEFAULT_DRILL_TABLE, type DrillTable } from "./write-load.js";
 import { readSamples, startChecker, stopChecker, type RunningChecker } from "./role-checker.js";
 import { MonitorLog, control, type MonitorLine, holderOf, isTimelineWorthy, stateOf, type MonitorStatus } from "./monitor-watch.js";
+
+/**
+ * The clients' connect timeout, which is also how often they try again. A SYN sent while no host
+ * holds the writer VIP (between the fence and the new writer's announcement) is lost; a client
+ * waits this long before its next try, so it bounds how late the drill sees writes resume.
+ */
+export const CONNECT_TIMEOUT_MS = 300;
 import { assertModeAllowed, clearFault, injectFault, type DrillMode } from "./faults.js";
 
 /** How long a returning master may stay REPLICATION_FAIL before the restore gives up on it. */
@@ -220,7 +227,7 @@ export async function runDrill(inv: Inventory, fleet: Fleet, o: DrillOptions, io
       run,
       clients: o.clients,
       intervalMs: o.intervalMs,
-      connectTimeoutMs: 1_000,
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
       commitTimeoutMs: 2_000,
       hostOfServerId,
       onEvent: (e) => {

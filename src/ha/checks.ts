@@ -11,7 +11,14 @@ import type { HaConfig } from "./config.js";
  * - rep_backlog compares the lag with max_backlog here, producing MMM's messages.
  * mmm adds one backstop: a check with no result for check_period + 2·timeout + 1 s counts as
  * failing ("no result for …"), so a hung checker cannot keep a dead host ONLINE.
+ * And one shortcut: errors that are all refusals (the host's kernel answered, nothing listens)
+ * count after REFUSED_CONFIRM_MS when that is shorter than trap_period. trap_period exists to ride
+ * out silence — a network hiccup, a stalled server — which times out; a refusal is an answer, and
+ * a hiccup cannot produce one. A mysqld that was killed or is shutting down refuses at once.
  */
+
+/** How long refusals alone must last to count (several 100 ms cycles, see monitor-cycle). */
+export const REFUSED_CONFIRM_MS = 300;
 
 export interface RawCheckResult {
   readonly host: string;
@@ -23,6 +30,8 @@ export interface RawCheckResult {
   readonly message: string;
   /** Short cause for one-sentence reasons: "connection refused", "timeout after 1 s". */
   readonly cause?: string;
+  /** An error that is a refusal (ECONNREFUSED): the host answered and nothing listens. */
+  readonly refused?: boolean;
   /** rep_backlog: Seconds_Behind_Master (null when NULL). Given with outcome "ok". */
   readonly backlog?: number | null;
 }
@@ -36,6 +45,8 @@ export interface CheckStatus {
   readonly message: string;
   /** First error of the current run of errors, counted or not; null while results are OK. */
   readonly failingSince: number | null;
+  /** First of the refusals ending the current run of errors (see REFUSED_CONFIRM_MS); absent or null otherwise. */
+  readonly refusedSince?: number | null;
   /** Latest error message and cause while failing (counted or still within trap_period). */
   readonly lastError: string | null;
   readonly cause: string | null;
@@ -130,6 +141,7 @@ function step(prev: CheckStatus | undefined, r: RawCheckResult, config: HaConfig
       lastChange: r.at,
       message: r.message,
       failingSince: ok ? null : r.at,
+      refusedSince: !ok && r.refused ? r.at : null,
       lastError: ok ? null : r.message,
       cause: ok ? null : cause,
       lastResultAt: r.at,
@@ -137,21 +149,22 @@ function step(prev: CheckStatus | undefined, r: RawCheckResult, config: HaConfig
     };
   }
   const base = { ...prev, lastResultAt: r.at, ...backlog };
+  const cleared = { failingSince: null, refusedSince: null, lastError: null, cause: null };
   switch (r.outcome) {
     case "ok":
-      return prev.ok
-        ? { ...base, message: r.message, failingSince: null, lastError: null, cause: null }
-        : { ...base, ok: true, lastChange: r.at, message: r.message, failingSince: null, lastError: null, cause: null };
+      return prev.ok ? { ...base, message: r.message, ...cleared } : { ...base, ok: true, lastChange: r.at, message: r.message, ...cleared };
     case "unknown":
       // MMM restarts the trap_period measurement on UNKNOWN; a counted failure stays counted.
-      return prev.ok ? { ...base, failingSince: null, lastError: null, cause: null } : base;
+      return prev.ok ? { ...base, ...cleared } : base;
     case "error": {
       const since = prev.failingSince ?? r.at;
-      if (!prev.ok) return { ...base, message: r.message, failingSince: since, lastError: r.message, cause };
-      if (r.at - since >= config.checks[r.check].trapPeriodMs) {
-        return { ...base, ok: false, lastChange: r.at, message: r.message, failingSince: since, lastError: r.message, cause };
-      }
-      return { ...base, failingSince: since, lastError: r.message, cause };
+      const refusedSince = r.refused ? (prev.refusedSince ?? r.at) : null;
+      const failing = { failingSince: since, refusedSince, lastError: r.message, cause };
+      if (!prev.ok) return { ...base, message: r.message, ...failing };
+      const lasted = r.at - since >= config.checks[r.check].trapPeriodMs;
+      const refusedLong = refusedSince !== null && r.at - refusedSince >= REFUSED_CONFIRM_MS;
+      if (lasted || refusedLong) return { ...base, ok: false, lastChange: r.at, message: r.message, ...failing };
+      return { ...base, ...failing };
     }
   }
 }

@@ -1,5 +1,5 @@
 import { CHECK_NAMES } from "../mmm-config/model.js";
-import { checkStatus, describeFailure, formatSeconds } from "./checks.js";
+import { REFUSED_CONFIRM_MS, checkStatus, describeFailure, formatSeconds } from "./checks.js";
 import { findHaHost, findHaRole, writerRole } from "./config.js";
 import { DEFAULT_DEPS, analyzeWriterMove, type DecideDeps } from "./decide.js";
 import { formatMmmTime, type FormatOptions } from "./format.js";
@@ -39,8 +39,13 @@ function explainHost(snap: Snapshot, h: string, now: number, o: FormatOptions): 
     }
     if (s.ok && s.failingSince === null) out.push(`  ${c.padEnd(11)}  OK since ${formatMmmTime(s.lastChange, o.timeZone)}: ${s.message}`);
     else if (s.ok) {
-      const left = k.trapPeriodMs - (now - s.failingSince!);
-      out.push(`  ${c.padEnd(11)}  failing for ${formatSeconds(now - s.failingSince!)} (${s.cause}), counts after trap_period ${k.trapPeriodMs / 1000} s (${formatSeconds(left)} more)`);
+      const trapLeft = k.trapPeriodMs - (now - s.failingSince!);
+      const refusedLeft = s.refusedSince != null ? REFUSED_CONFIRM_MS - (now - s.refusedSince) : Infinity;
+      const after =
+        refusedLeft < trapLeft
+          ? `counts after ${REFUSED_CONFIRM_MS / 1000} s of refusals (${formatSeconds(refusedLeft)} more)`
+          : `counts after trap_period ${k.trapPeriodMs / 1000} s (${formatSeconds(trapLeft)} more)`;
+      out.push(`  ${c.padEnd(11)}  failing for ${formatSeconds(now - s.failingSince!)} (${s.cause}), ${after}`);
     } else out.push(`  ${c.padEnd(11)}  FAILED: ${describeFailure(checks, h, c, now)} (trap_period ${k.trapPeriodMs / 1000} s)`);
   }
 

@@ -33,7 +33,14 @@ export type ProbeResult =
 
 export type MysqlProbe =
   | { readonly ok: true; readonly observation: MysqlObservation }
-  | { readonly ok: false; readonly outcome: "error" | "unknown"; readonly message: string; readonly cause: string };
+  | {
+      readonly ok: false;
+      readonly outcome: "error" | "unknown";
+      readonly message: string;
+      readonly cause: string;
+      /** The connect was refused: the host answered and mysqld does not listen (see REFUSED_CONFIRM_MS). */
+      readonly refused?: boolean;
+    };
 
 export type SendResult =
   | { readonly ok: true }
@@ -90,6 +97,8 @@ export interface LoopState {
 export interface CycleResult {
   readonly loop: LoopState;
   readonly decision: Decision;
+  /** Where the cycle's time went (ms), for the daemon's "slow cycle" line. */
+  readonly timings: Readonly<Record<string, number>>;
 }
 
 /** Runs a check a little early rather than a whole cycle late (timers drift by a few ms). */
@@ -156,6 +165,15 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
     return isTrapping(loop.checks, host, check);
   };
   const raw: RawCheckResult[] = [];
+  const timings: Record<string, number> = {};
+  const timed = async <T>(what: string, p: Promise<T>): Promise<T> => {
+    const t = io.now();
+    try {
+      return await p;
+    } finally {
+      timings[what] = io.now() - t;
+    }
+  };
 
   /** One host's probes, in parallel, each bounded by its own timeout; results stamped when they end. */
   const probeHost = async (h: MonitoredHost): Promise<HostProbe> => {
@@ -177,7 +195,9 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
       );
     };
     if (ping) push("ping", ping);
-    if (wants.mysql) push("mysql", mysql);
+    // A failure is news whether or not the check was due: its trap_period starts now, not a
+    // check_period later (the daemon wakes a cycle early when a connection to mysqld is lost).
+    if (wants.mysql || !mysql.ok) push("mysql", mysql, !mysql.ok && mysql.refused ? { refused: true } : {});
     if (wants.rep_threads) push("rep_threads", repThreads(mysql));
     if (wants.rep_backlog) {
       const r = mysql.ok ? { ok: true as const } : mysql;
@@ -198,7 +218,8 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
     io.network(config.checks.ping.timeoutMs),
     ...ctx.hosts.map(async (h) => {
       const pending = inFlight?.get(h.name);
-      const probe = pending ?? probeHost(h);
+      const t = io.now();
+      const probe = (pending ?? probeHost(h)).finally(() => (timings[`probe ${h.name}`] = io.now() - t));
       const suspect = pending !== undefined || isSuspect(loop.checks, h.name);
       let done: HostProbe | null;
       if (inFlight && suspect) {
@@ -224,7 +245,7 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
     ctx.hosts
       .filter((h) => writers.has(h.name) && observed[h.name]?.mysql)
       .map(async (h) => {
-        const gtid = await io.readGtid(h, config.checks.mysql.timeoutMs).catch(() => null);
+        const gtid = await timed(`gtid ${h.name}`, io.readGtid(h, config.checks.mysql.timeoutMs).catch(() => null));
         const o = observed[h.name]!;
         const { gtidExecuted: _stale, ...mysql } = o.mysql!;
         // Without a fresh read the stale one is dropped rather than risk a false errant verdict.
@@ -244,22 +265,31 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
   const renewals = decision.actions.filter((a) => a.kind === "renew-lease");
   let pessimistic = decision.next;
   for (const a of renewals) pessimistic = recordLeaseSent(pessimistic, a.host, renewAt);
-  await io.persist(pessimistic, decision.changed);
+  // A change is always written before its actions go out (a monitor process that dies then
+  // restarts from it), but fsynced first only when it grants something: a host made writable or
+  // given a VIP must never be forgotten by an OS crash. Fencing, removals and state changes can
+  // wait for the fsync until after they are sent: an OS crash that loses them leaves a monitor
+  // that restarts long after every lease ran out, from the older state, and observes again.
+  // The fsync costs hundreds of ms on a busy disk, so this keeps one off the path of every failover.
+  const grants = decision.actions.some((a) => a.kind === "set-writable" || a.kind === "add-vip");
+  await timed("persist", io.persist(pessimistic, decision.changed && grants));
 
   if (decision.changed) io.log(decision.reason);
   for (const e of decision.events) io.log(e);
 
-  const delivered = await execute(ctx, decision.actions, renewAt, io);
+  const delivered = await timed("execute", execute(ctx, decision.actions, renewAt, io));
   let after = pessimistic;
   if (renewals.some((a) => !delivered.has(a.host))) {
     after = decision.next;
     for (const a of renewals) if (delivered.has(a.host)) after = recordLeaseSent(after, a.host, renewAt);
-    await io.persist(after, false);
   }
+  if (decision.changed && !grants) await timed("fsync", io.persist(after, true));
+  else if (after !== pessimistic) await io.persist(after, false);
 
   return {
     loop: { state: after, checks, lastRun, snapshot: { ...snapshot, state: after } },
     decision,
+    timings,
   };
 }
 

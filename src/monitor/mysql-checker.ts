@@ -25,6 +25,8 @@ export class MysqlChecker {
     private readonly password: Secret,
     /** ip → host name, to name Master_Host. */
     private readonly hostByIp: ReadonlyMap<string, string>,
+    /** Called when mysqld closes a kept connection (killed, shutting down): worth a cycle now. */
+    private readonly onLost: (host: string) => void = () => undefined,
   ) {}
 
   async probe(host: MonitoredHost, timeoutMs: number): Promise<MysqlProbe> {
@@ -109,7 +111,14 @@ export class MysqlChecker {
       pending.then((c) => c.destroy()).catch(() => undefined);
       throw err;
     }
-    conn.on("error", () => this.#drop(host.name));
+    const lost = () => {
+      // Only the kept connection's loss is news; one we dropped ourselves is not.
+      if (this.#conns.get(host.name)?.conn !== conn) return;
+      this.#drop(host.name);
+      this.onLost(host.name);
+    };
+    conn.on("error", lost);
+    conn.on("end", lost);
     try {
       const [id] = await bounded(conn.query(SELECT_SERVER_IDENTITY.sql), timeoutMs, "SELECT VERSION()");
       const row = firstRow(id);
@@ -148,7 +157,7 @@ export class MysqlChecker {
       phase === "connect"
         ? `ERROR: Connect error (host = ${host.ip}:${host.mysqlPort}, user = ${this.user})! ${text}`
         : `ERROR: Query error (host = ${host.ip}:${host.mysqlPort})! ${text}`;
-    return { ok: false, outcome: "error", message, cause };
+    return { ok: false, outcome: "error", message, cause, ...(e.code === "ECONNREFUSED" ? { refused: true } : {}) };
   }
 }
 

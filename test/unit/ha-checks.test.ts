@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EMPTY_CHECKS, checkersToRestart, evaluateChecks, type ChecksState, type RawCheckResult } from "../../src/ha/index.js";
+import { EMPTY_CHECKS, REFUSED_CONFIRM_MS, checkersToRestart, evaluateChecks, type ChecksState, type RawCheckResult } from "../../src/ha/index.js";
 import { at, loadHaConfig } from "./ha-fixture.js";
 
 const config = loadHaConfig("tutorial", {
@@ -55,6 +55,29 @@ describe("evaluateChecks", () => {
   it("shows the pending error while the check still counts as OK", () => {
     const s = run([[ok("mysql", 0)], [err("mysql", 10)]], [0, 10]);
     expect(s.hosts.db1?.mysql).toMatchObject({ ok: true, message: "OK", failingSince: at(10), cause: "connection refused" });
+  });
+
+  it("counts refusals alone after REFUSED_CONFIRM_MS, well before trap_period", () => {
+    const refused = (s: number) => ({ ...err("mysql", s), refused: true });
+    expect(REFUSED_CONFIRM_MS).toBeLessThan(config.checks.mysql.trapPeriodMs);
+    const early = run([[ok("mysql", 0)], [refused(10)], [refused(10.2)]], [0, 10, 10.2]);
+    expect(early.hosts.db1?.mysql).toMatchObject({ ok: true, failingSince: at(10), refusedSince: at(10) });
+    const counted = run([[ok("mysql", 0)], [refused(10)], [refused(10.2)], [refused(10.3)]], [0, 10, 10.2, 10.3]);
+    expect(counted.hosts.db1?.mysql).toMatchObject({ ok: false, lastChange: at(10.3), failingSince: at(10), cause: "connection refused" });
+  });
+
+  it("measures refusals from the first refusal after a timeout, and drops the shortcut when a timeout follows", () => {
+    const refused = (s: number) => ({ ...err("mysql", s), refused: true });
+    const timeout = (s: number) => err("mysql", s, "timeout after 1 s");
+    // timeout at 10, refusals from 10.5: counts at 10.8 (refusals lasted 0.3 s), not at 11.
+    const after = run([[ok("mysql", 0)], [timeout(10)], [refused(10.5)], [refused(10.7)], [refused(10.8)]], [0, 10, 10.5, 10.7, 10.8]);
+    expect(after.hosts.db1?.mysql).toMatchObject({ ok: false, lastChange: at(10.8), failingSince: at(10) });
+    // refusals interrupted by a timeout start over: nothing counts before trap_period.
+    const broken = run([[ok("mysql", 0)], [refused(10)], [timeout(10.2)], [refused(10.4)], [refused(10.6)]], [0, 10, 10.2, 10.4, 10.6]);
+    expect(broken.hosts.db1?.mysql).toMatchObject({ ok: true, failingSince: at(10), refusedSince: at(10.4) });
+    // one OK clears it all
+    const cleared = run([[ok("mysql", 0)], [refused(10)], [ok("mysql", 10.2)], [refused(10.4)]], [0, 10, 10.2, 10.4]);
+    expect(cleared.hosts.db1?.mysql).toMatchObject({ ok: true, failingSince: at(10.4), refusedSince: at(10.4) });
   });
 
   it("restarts the trap_period measurement on UNKNOWN (MMM: 'Too many connections' changes nothing)", () => {

@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { EMPTY_CHECKS, haConfigFromMmm, type HaConfig, type MonitorState } from "../../src/ha/index.js";
+import { EMPTY_CHECKS, REFUSED_CONFIRM_MS, haConfigFromMmm, type HaConfig, type MonitorState } from "../../src/ha/index.js";
 import { parseMmmConfig } from "../../src/mmm-config/index.js";
 import { RECOMMENDED_CHECKS } from "../../src/mmm-config/model.js";
 import type { AgentRequest } from "../../src/protocol/agent-messages.js";
 import type { MonitoredHost } from "../../src/monitor/agent-request.js";
 import { sqlGtidOps } from "../../src/monitor/gtid-ops.js";
-import { classifySendError } from "../../src/monitor/monitor-daemon.js";
+import { classifySendError, slowest } from "../../src/monitor/monitor-daemon.js";
 import { URGENT_PERIOD_MS, initialLoopState, nextCycleDelayMs, runCycle, type CycleContext, type LoopState, type MonitorIo, type SendResult } from "../../src/monitor/monitor-cycle.js";
 import { at, buildState } from "./ha-fixture.js";
 
@@ -47,13 +47,15 @@ class FakeCluster implements MonitorIo {
       this.hosts[h.name] = { vips: new Set(), writable: h.name === writer, mysqlUp: true, agentUp: true, refuseCommands: false, source, lease: null };
     }
   }
+  /** A dead mysqld's port refuses (killed, shut down) rather than staying silent. */
+  refuses = false;
   now = () => this.t;
   ping = async () => ({ ok: true as const });
   network = async () => true;
   async probeMysql(h: MonitoredHost) {
     const f = this.hosts[h.name]!;
     if (!f.mysqlUp) {
-      return { ok: false as const, outcome: "error" as const, message: `ERROR: Connect error (host = ${h.ip}:3306)! connect ECONNREFUSED`, cause: "connection refused" };
+      return { ok: false as const, outcome: "error" as const, message: `ERROR: Connect error (host = ${h.ip}:3306)! connect ECONNREFUSED`, cause: "connection refused", ...(this.refuses ? { refused: true } : {}) };
     }
     const replication = { ...(f.source ? { source: f.source } : {}), ioRunning: true, sqlRunning: true, secondsBehind: 0, retrievedGtid: GTID, relayLogApplied: true, usingGtid: true };
     return { ok: true as const, observation: { readOnly: !f.writable, gtidExecuted: GTID, replication } };
@@ -98,8 +100,8 @@ class FakeCluster implements MonitorIo {
     }
     return { ok: true };
   }
-  async persist(s: MonitorState, _durable: boolean) {
-    this.calls.push({ t: this.t, what: "persist" });
+  async persist(s: MonitorState, durable: boolean) {
+    this.calls.push({ t: this.t, what: durable ? "persist durable" : "persist" });
     this.persisted.push(s);
   }
   log(line: string) {
@@ -186,10 +188,18 @@ describe("the monitor cycle", () => {
     expect(fence).toBeGreaterThanOrEqual(0);
     expect(what.indexOf("set-writable db2")).toBeGreaterThan(fence);
     expect(what.indexOf(`add-vip db2 ${WRITER_IP}`)).toBeGreaterThan(fence);
-    // Each cycle that sent anything persisted its state first.
-    const firstSend = fake.calls.findIndex((c) => c.what === "fence db1");
-    const persistBefore = fake.calls.slice(0, firstSend).filter((c) => c.t === fake.calls[firstSend]!.t && c.what === "persist");
-    expect(persistBefore).toHaveLength(1);
+    // Each cycle that sent anything wrote its state first; the fence's cycle fsyncs it after
+    // sending, the promotion's before (a grant must survive an OS crash).
+    const sameCycle = (i: number) => fake.calls.filter((c) => c.t === fake.calls[i]!.t);
+    const fenceAt = what.indexOf("fence db1");
+    expect(sameCycle(fenceAt).findIndex((c) => c.what === "persist durable")).toBeGreaterThan(0);
+    expect(sameCycle(fenceAt).findIndex((c) => c.what === "persist")).toBeGreaterThanOrEqual(0);
+    expect(sameCycle(fenceAt).findIndex((c) => c.what === "persist")).toBeLessThan(sameCycle(fenceAt).findIndex((c) => c.what === "fence db1"));
+    expect(sameCycle(fenceAt).findIndex((c) => c.what === "persist durable")).toBeGreaterThan(sameCycle(fenceAt).findIndex((c) => c.what === "fence db1"));
+    const grantAt = what.indexOf("set-writable db2");
+    const grantCycle = sameCycle(grantAt).map((c) => c.what);
+    expect(grantCycle.indexOf("persist durable")).toBeGreaterThanOrEqual(0);
+    expect(grantCycle.indexOf("persist durable")).toBeLessThan(grantCycle.indexOf("set-writable db2"));
     expect(fake.persisted.some((s) => s.transition?.from === "db1" && s.transition.to === "db2")).toBe(true);
 
     const moving = fake.logs.filter((l) => /^moving writer from db1 to db2 because db1 is HARD_OFFLINE \(mysql: connection refused/.test(l));
@@ -197,6 +207,40 @@ describe("the monitor cycle", () => {
     expect(loop.state.roles.find((a) => a.ip === WRITER_IP)?.host).toBe("db2");
     // The slave that followed db1 follows db2, by GTID.
     expect(fake.hosts.db3!.source).toBe("db2");
+  });
+
+  it("replaces a writer whose mysqld refuses connections after REFUSED_CONFIRM_MS, not trap_period", async () => {
+    const fake = new FakeCluster("db1");
+    fake.refuses = true;
+    let loop = healthyLoop();
+    settle(fake, loop);
+    loop = await cycles(fake, loop, 2);
+    const killedAt = fake.t;
+    fake.hosts.db1!.mysqlUp = false;
+    loop = await cycles(fake, loop, 10, () => fake.hosts.db2!.writable && fake.hosts.db2!.vips.has(WRITER_IP));
+    const promotedAfter = fake.t - killedAt;
+    expect(fake.hosts.db2!.vips.has(WRITER_IP)).toBe(true);
+    expect(fake.hosts.db1!.vips.has(WRITER_IP)).toBe(false);
+    expect(promotedAfter).toBeGreaterThanOrEqual(REFUSED_CONFIRM_MS);
+    expect(promotedAfter).toBeLessThanOrEqual(REFUSED_CONFIRM_MS + 3 * URGENT_PERIOD_MS);
+    expect(promotedAfter).toBeLessThan(config.checks.mysql.trapPeriodMs);
+  });
+
+  it("records a mysql failure in a cycle run early, before the check is due again", async () => {
+    const fake = new FakeCluster("db1");
+    let loop = healthyLoop();
+    settle(fake, loop);
+    loop = await cycles(fake, loop, 1);
+    fake.hosts.db3!.mysqlUp = false;
+    // Woken 100 ms after the last cycle (a lost connection): mysql is not due, its failure still counts from now.
+    fake.t += 100;
+    loop = (await runCycle(ctx, loop, fake)).loop;
+    expect(loop.checks.hosts.db3?.mysql).toMatchObject({ ok: true, failingSince: fake.t });
+    // While it is fine, an early cycle records nothing new for it.
+    const before = loop.checks.hosts.db4?.mysql?.lastResultAt;
+    fake.t += 100;
+    loop = (await runCycle(ctx, loop, fake)).loop;
+    expect(loop.checks.hosts.db4?.mysql?.lastResultAt).toBe(before);
   });
 
   it("cycles at the check period when all is well and fast while a check is within its trap_period", async () => {
@@ -277,6 +321,21 @@ describe("the monitor cycle", () => {
     // …but the file on disk assumed the renewal may have arrived, until the cycle knew better.
     const pessimistic = fake.persisted.at(-2)!;
     expect(pessimistic.leases.db3).toBeGreaterThan(before);
+  });
+});
+
+describe("slow cycles", () => {
+  it("names the parts of a cycle that took longest, longest first", () => {
+    expect(slowest({ "probe db1": 950.4, "probe db2": 20, persist: 310, execute: 120, "gtid db1": 101, fsync: 400 })).toBe(
+      "probe db1 950 ms, fsync 400 ms, persist 310 ms, execute 120 ms",
+    );
+    expect(slowest({ "probe db1": 20 })).toBe("no part over 100 ms");
+  });
+
+  it("a cycle reports its timings per host probe", async () => {
+    const fake = new FakeCluster("db1");
+    const r = await runCycle(ctx, healthyLoop(), fake);
+    expect(Object.keys(r.timings)).toEqual(expect.arrayContaining(["probe db1", "probe db4", "persist", "execute"]));
   });
 });
 
