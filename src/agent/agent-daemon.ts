@@ -171,6 +171,13 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
       lease = plan.lease;
       const now = plan.ops.filter((op) => op.kind !== "wait-catchup");
       if (!routine && (now.length > 0 || req.kind === "fence" || req.kind === "renew-lease")) o.log(`${req.kind} from ${from}: ${plan.detail}${req.kind === "fence" ? ` (${req.reason})` : ""}`);
+      // A renewal is acknowledged once the lease is extended; extending the VIPs' kernel lifetime
+      // (one `ip` process each) follows in the queue. The monitor counts on the lease, not on
+      // the kernel lifetime, which only outlives a dead agent by less than its lease.
+      if (req.kind === "renew-lease") {
+        serial(() => runOps(now, req.kind)).catch(() => undefined);
+        return plan;
+      }
       await runOps(now, req.kind);
       return plan;
     });

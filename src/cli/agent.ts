@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { Command, Option } from "commander";
 import { ConfigError } from "../errors.js";
-import { detachDaemon, livePid } from "./daemon.js";
+import { detachDaemon, livePid, raisePriority } from "./daemon.js";
 import { DEFAULT_LEASE_TIMING } from "../ha/config.js";
 import { startAgentDaemon } from "../agent/agent-daemon.js";
 import { loadClusterSecret, loadMmmConfigFile } from "../agent/load-agent-config.js";
@@ -36,6 +36,7 @@ export function agentCommand(): Command {
         process.stdout.write(`${new Date().toISOString()} ${line}\n`);
       };
       process.on("uncaughtException", (err) => log(`internal error (agent keeps running): ${err.stack ?? err.message}`));
+      raisePriority(log);
       const daemon = await startAgentDaemon({ config, secret, timing: DEFAULT_LEASE_TIMING, log }, opts.config);
       mkdirSync(dirname(pidFile), { recursive: true });
       writeFileSync(pidFile, `${process.pid}\n`);

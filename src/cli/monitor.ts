@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { PlanError } from "../errors.js";
-import { detachDaemon, livePid } from "./daemon.js";
+import { detachDaemon, livePid, raisePriority } from "./daemon.js";
 import { DEFAULT_MONITOR_CONFIG, startMonitor } from "../monitor/monitor-daemon.js";
 
 export const MONITOR_PID_FILE = "/run/mysql-mmm/mmm_mond.pid";
@@ -41,6 +41,7 @@ function refuseIfRunning(pidFile: string): void {
 
 async function runForeground(opts: MonitorOptions): Promise<void> {
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  raisePriority(log);
   const monitor = await startMonitor({ configFile: opts.config, log });
   mkdirSync(dirname(opts.pidFile), { recursive: true });
   writeFileSync(opts.pidFile, `${process.pid}\n`);

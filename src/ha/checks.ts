@@ -11,7 +11,8 @@ import type { HaConfig } from "./config.js";
  * - rep_backlog compares the lag with max_backlog here, producing MMM's messages.
  * mmm adds one backstop: a check with no result for check_period + 2·timeout + 1 s counts as
  * failing ("no result for …"), so a hung checker cannot keep a dead host ONLINE.
- * And one shortcut: errors that are all refusals (the host's kernel answered, nothing listens)
+ * And one shortcut: errors that are all refusals (the host's kernel answered, nothing listens, or
+ * mysqld answered that it is shutting down)
  * count after REFUSED_CONFIRM_MS when that is shorter than trap_period. trap_period exists to ride
  * out silence — a network hiccup, a stalled server — which times out; a refusal is an answer, and
  * a hiccup cannot produce one. A mysqld that was killed or is shutting down refuses at once.
@@ -30,7 +31,7 @@ export interface RawCheckResult {
   readonly message: string;
   /** Short cause for one-sentence reasons: "connection refused", "timeout after 1 s". */
   readonly cause?: string;
-  /** An error that is a refusal (ECONNREFUSED): the host answered and nothing listens. */
+  /** An error that is an answer: connection refused (nothing listens) or mysqld saying it shuts down. */
   readonly refused?: boolean;
   /** rep_backlog: Seconds_Behind_Master (null when NULL). Given with outcome "ok". */
   readonly backlog?: number | null;

@@ -185,7 +185,7 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
           loop = r.loop;
           const took = Date.now() - t0;
           // Bounded by the timeouts, but worth knowing: failover times grow with it.
-          if (took > 1000) o.log(`slow cycle: ${took} ms (${slowest(r.timings)}; probes and agent requests are bounded by 1 s each)`);
+          if (took > 500) o.log(`slow cycle: ${took} ms (${slowest(r.timings)}; probes and agent requests are bounded by 1 s each)`);
         } catch (err) {
           // A bad cycle is logged and the next one starts from the last good state.
           o.log(`cycle failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -157,7 +157,9 @@ export class MysqlChecker {
       phase === "connect"
         ? `ERROR: Connect error (host = ${host.ip}:${host.mysqlPort}, user = ${this.user})! ${text}`
         : `ERROR: Query error (host = ${host.ip}:${host.mysqlPort})! ${text}`;
-    return { ok: false, outcome: "error", message, cause, ...(e.code === "ECONNREFUSED" ? { refused: true } : {}) };
+    // Refused, or told by mysqld itself that it is shutting down: an answer, not a silence.
+    const refused = e.code === "ECONNREFUSED" || e.errno === 1053 || e.code === "ER_SERVER_SHUTDOWN";
+    return { ok: false, outcome: "error", message, cause: e.errno === 1053 ? "server shutdown in progress" : cause, ...(refused ? { refused: true } : {}) };
   }
 }
 

@@ -98,6 +98,15 @@ describe("mmm monitor and mmm control on the lab", () => {
     for (const h of ["db2", "db3", "db4"]) expect(await readOnly(h)).toBe("1");
   }, 120_000);
 
+  it("the agents and the monitor run at nice -10, ahead of the databases", async () => {
+    for (const [host, pidFile] of [...DBS.map((h) => [h, AGENT_PID] as const), ["monitor", MONITOR_PID] as const]) {
+      const r = await onHost(host, `ps -o ni= -p $(cat ${pidFile})`);
+      expect(r.stdout.trim(), `${host}: nice of the daemon in ${pidFile}`).toBe("-10");
+    }
+    const mysqld = await onHost("db1", "ps -o ni= -C mariadbd");
+    expect(mysqld.stdout.trim()).toBe("0");
+  });
+
   it("checks all prints one line per host and check, all OK", async () => {
     const r = await control("checks all");
     expect(r.code).toBe(0);
