@@ -3,6 +3,7 @@ import type { HostFacts } from "../facts/parse.js";
 import type { Transport } from "../remote/transport.js";
 import type { MysqlSession } from "../remote/mysql.js";
 import type { StepPlan } from "./change.js";
+import type { HostProbe } from "./files.js";
 
 /** Everything a planner may look at: data only, so plans are pure functions of it. */
 export interface PlanInput {
@@ -47,6 +48,11 @@ export interface Step<O = unknown> {
   /** Facts are gathered again on hosts this step changed (e.g. after installing a package). */
   readonly refreshesFacts?: boolean;
   observe(ctx: HostContext): Promise<O>;
+  /**
+   * The same observation as data, when it is only commands and files: observations made ahead
+   * (prefetch) then share one round trip per host. observe must equal runProbe(probe(ctx)).
+   */
+  probe?(ctx: HostContext): HostProbe<O>;
   plan(observed: O, input: PlanInput): StepPlan;
   apply?(ctx: HostContext, plan: StepPlan): Promise<void>;
 }

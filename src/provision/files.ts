@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import type { Transport } from "../remote/transport.js";
 import { raw, sh, type ShellCommand } from "../remote/shell.js";
-import { RemoteError } from "../errors.js";
+import { InternalError, RemoteError } from "../errors.js";
 import type { Change } from "./change.js";
+import type { HostContext } from "./context.js";
 
 export interface ObservedFile {
   readonly content: string | null;
@@ -92,6 +93,13 @@ export function parseObservation(
   return { outputs, files };
 }
 
+/** A step's observation as data: what to run and read on a host, and what the answer means. */
+export interface HostProbe<O> {
+  readonly commands: Readonly<Record<string, ShellCommand>>;
+  readonly files: readonly string[];
+  read(o: Observation): O;
+}
+
 /**
  * Runs `commands` and reads `paths` on a host in one round trip. Like Transport.exec, a command
  * that exits non-zero is an error: a check whose failure is an answer ends with `; true`.
@@ -101,27 +109,103 @@ export async function observeHost(
   commands: Readonly<Record<string, ShellCommand>>,
   paths: readonly string[] = [],
 ): Promise<Observation> {
+  const { observation, stderr } = await observeOnce(transport, commands, paths);
+  const failed = failedCommand(observation);
+  if (failed) throw commandFailed(transport, commands[failed.name]!, failed.code, stderr);
+  return observation;
+}
+
+export async function runProbe<O>(transport: Transport, probe: HostProbe<O>): Promise<O> {
+  return probe.read(await observeHost(transport, probe.commands, probe.files));
+}
+
+/** A step's probe and the observe that runs it alone: `...probed((ctx) => ({ commands, files, read }))`. */
+export function probed<O>(probe: (ctx: HostContext) => HostProbe<O>): { probe: (ctx: HostContext) => HostProbe<O>; observe: (ctx: HostContext) => Promise<O> } {
+  return { probe, observe: (ctx) => runProbe(ctx.transport, probe(ctx)) };
+}
+
+/**
+ * Several steps' probes on one host in one round trip: each probe gets its own part of the
+ * answer, read as it would be alone; a probe whose command failed gets that error, the others
+ * are unaffected.
+ */
+export async function runProbes(
+  transport: Transport,
+  probes: ReadonlyMap<string, HostProbe<unknown>>,
+): Promise<Map<string, Promise<unknown>>> {
+  const merged = mergeProbes(probes);
+  const { observation, stderr } = await observeOnce(transport, merged.commands, merged.files);
+  const out = new Map<string, Promise<unknown>>();
+  for (const [key, probe] of probes) {
+    const value = (async () => {
+      const part = probePart(observation, key, probe);
+      const failed = failedCommand(part);
+      if (failed) throw commandFailed(transport, probe.commands[failed.name]!, failed.code, stderr);
+      return probe.read(part);
+    })();
+    value.catch(() => undefined);
+    out.set(key, value);
+  }
+  return out;
+}
+
+/** Pure: probes as one, each command named `key/name`; a file several probes read is read once. */
+export function mergeProbes(probes: ReadonlyMap<string, HostProbe<unknown>>): {
+  commands: Record<string, ShellCommand>;
+  files: string[];
+} {
+  const commands: Record<string, ShellCommand> = {};
+  const files = new Set<string>();
+  for (const [key, probe] of probes) {
+    for (const [name, command] of Object.entries(probe.commands)) commands[`${key}/${name}`] = command;
+    for (const f of probe.files) files.add(f);
+  }
+  return { commands, files: [...files] };
+}
+
+/** Pure: the part of a merged observation that belongs to one probe, as if it had run alone. */
+export function probePart(merged: Observation, key: string, probe: HostProbe<unknown>): Observation {
+  const outputs = new Map<string, { stdout: string; code: number }>();
+  for (const name of Object.keys(probe.commands)) {
+    const out = merged.outputs.get(`${key}/${name}`);
+    if (!out) throw new InternalError(`no output for ${key}/${name} in a merged observation`);
+    outputs.set(name, out);
+  }
+  const files = new Map<string, ObservedFile>();
+  for (const f of probe.files) files.set(f, merged.files.get(f) ?? { content: null });
+  return { outputs, files };
+}
+
+function failedCommand(o: Observation): { name: string; code: number } | undefined {
+  for (const [name, out] of o.outputs) if (out.code !== 0) return { name, code: out.code };
+  return undefined;
+}
+
+function commandFailed(transport: Transport, command: ShellCommand, code: number, stderr: string): RemoteError {
+  return new RemoteError(transport.host, `command failed (exit ${code})`, {
+    command: transport.display(command.text),
+    exitCode: code,
+    ...(stderr ? { stderr: transport.display(stderr) } : {}),
+  });
+}
+
+async function observeOnce(
+  transport: Transport,
+  commands: Readonly<Record<string, ShellCommand>>,
+  paths: readonly string[],
+): Promise<{ observation: Observation; stderr: string }> {
   const token = randomBytes(6).toString("hex");
   const named = new Map(Object.entries(commands));
   const script = observationScript(named, paths, token);
   const r = await transport.exec(script);
-  const o = parseObservation(r.stdout, [...named.keys()], paths, token);
-  if (!o) {
+  const observation = parseObservation(r.stdout, [...named.keys()], paths, token);
+  if (!observation) {
     throw new RemoteError(transport.host, "the observation's output was cut short", {
       command: transport.display(script.text),
       ...(r.stderr ? { stderr: transport.display(r.stderr) } : {}),
     });
   }
-  for (const [name, out] of o.outputs) {
-    if (out.code !== 0) {
-      throw new RemoteError(transport.host, `command failed (exit ${out.code})`, {
-        command: transport.display(named.get(name)!.text),
-        exitCode: out.code,
-        ...(r.stderr ? { stderr: transport.display(r.stderr) } : {}),
-      });
-    }
-  }
-  return o;
+  return { observation, stderr: r.stderr };
 }
 
 /** Reads several files in one round trip: content, mode and owner, or absent. */

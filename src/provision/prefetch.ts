@@ -2,6 +2,7 @@ import type { InventoryHost } from "../inventory/model.js";
 import { MysqlSession } from "../remote/mysql.js";
 import type { Secret } from "../secret.js";
 import type { HostContext, Step } from "./context.js";
+import { runProbes, type HostProbe } from "./files.js";
 
 /** A read made once and shared while nothing changes: see Prefetch.shared. */
 export type SharedRead = <T>(key: string, read: () => Promise<T>) => Promise<T>;
@@ -38,26 +39,41 @@ export class Prefetch {
     const shared: SharedRead = (k, read) => this.shared(k, read);
     for (const host of hosts) {
       const ctx = context(host, sessionOf, shared);
+      const slot = slots(PER_HOST);
       const queue = steps.map((step, i) => ({ step, i })).filter(({ step }) => step.appliesTo(host));
-      let running = 0;
-      const waiting: Array<() => void> = [];
+      // Steps whose observation is only commands and files share one round trip, started first.
+      const probes = new Map<string, HostProbe<unknown>>();
+      for (const { step } of queue) {
+        if (!step.probe) continue;
+        try {
+          probes.set(step.id, step.probe(ctx));
+        } catch (err) {
+          // Not observable yet (e.g. no server installed): the step observes in its turn.
+          this.#keep(step.id, host.name, Promise.reject(err));
+        }
+      }
+      if (probes.size > 0) {
+        const answers = slot(() => runProbes(ctx.transport, probes));
+        for (const id of probes.keys()) this.#keep(id, host.name, answers.then((a) => a.get(id)));
+      }
       for (const { step, i } of queue) {
-        const result = (async () => {
-          if (running >= PER_HOST) await new Promise<void>((r) => waiting.push(r));
-          running++;
-          try {
+        if (step.probe) continue;
+        this.#keep(
+          step.id,
+          host.name,
+          slot(() => {
             // Once an earlier step has changed something this observation could never be used.
             if (i > this.#dirtyFrom) throw new Error("superseded");
-            return await step.observe(ctx);
-          } finally {
-            running--;
-            waiting.shift()?.();
-          }
-        })();
-        result.catch(() => undefined);
-        this.#results.set(key(step.id, host.name), result);
+            return step.observe(ctx);
+          }),
+        );
       }
     }
+  }
+
+  #keep(stepId: string, host: string, result: Promise<unknown>): void {
+    result.catch(() => undefined);
+    this.#results.set(key(stepId, host), result);
   }
 
   /** Step `stepId` (or a later one) changed something: later steps must observe afresh. */
@@ -113,3 +129,19 @@ export class Prefetch {
 }
 
 const key = (step: string, host: string) => `${step}\u0000${host}`;
+
+/** Runs tasks with at most `n` at once, in the order they were given. */
+function slots(n: number): <T>(task: () => T | Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (task) => {
+    if (running >= n) await new Promise<void>((r) => waiting.push(r));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Prefetch } from "../../src/provision/prefetch.js";
 import type { HostContext, Step } from "../../src/provision/context.js";
 import type { InventoryHost } from "../../src/inventory/model.js";
+import { sh } from "../../src/remote/shell.js";
+import { localTransport } from "./local-transport.js";
 
 const hosts = ["a", "b"].map((name) => ({ name, kind: "master" }) as unknown as InventoryHost);
 
@@ -123,5 +125,43 @@ describe("Prefetch", () => {
     expect(await pf.shared("seeded a", read)).toBe("present");
     expect(calls).toBe(2);
     await pf.close();
+  });
+
+  it("observes the steps that only run commands and read files in one round trip per host", async () => {
+    const calls: string[] = [];
+    const transport = localTransport(calls);
+    const probeStep = (id: string, probe: Step["probe"]): Step => ({
+      id,
+      title: id,
+      appliesTo: () => true,
+      probe,
+      observe: () => Promise.reject(new Error(`${id} observed alone`)),
+      plan: () => ({ changes: [], reason: "" }),
+    });
+    const p = newProbe();
+    const pf = new Prefetch(
+      [
+        probeStep("hostname", () => ({ commands: { n: sh`echo host` }, files: [], read: (o) => o.outputs.get("n")!.stdout.trim() })),
+        step("sql", p),
+        probeStep("uptime", () => ({ commands: { u: sh`echo 42` }, files: [], read: (o) => Number(o.outputs.get("u")!.stdout) })),
+        probeStep("broken", () => ({ commands: { b: sh`exit 2` }, files: [], read: () => "never" })),
+        probeStep("no-server", () => {
+          throw new Error("no MySQL/MariaDB server installed");
+        }),
+      ],
+      [hosts[0]!],
+      (host) => ({ host, transport }) as unknown as HostContext,
+      () => "/run/mysqld/mysqld.sock",
+      () => transport,
+      [],
+    );
+    expect(await pf.take("hostname", "a")).toEqual({ value: "host" });
+    expect(await pf.take("uptime", "a")).toEqual({ value: 42 });
+    expect(await pf.take("sql", "a")).toEqual({ value: "sql seen on a" });
+    // Each of these observes in its turn, and fails or succeeds there on its own.
+    expect(await pf.take("broken", "a")).toBeUndefined();
+    expect(await pf.take("no-server", "a")).toBeUndefined();
+    await pf.close();
+    expect(calls).toHaveLength(1);
   });
 });

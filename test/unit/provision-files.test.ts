@@ -3,8 +3,18 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { observationScript, parseObservation, planFiles } from "../../src/provision/files.js";
+import {
+  mergeProbes,
+  observationScript,
+  parseObservation,
+  planFiles,
+  probePart,
+  runProbe,
+  runProbes,
+  type HostProbe,
+} from "../../src/provision/files.js";
 import { sh } from "../../src/remote/shell.js";
+import { localTransport } from "./local-transport.js";
 
 const TOKEN = "0123456789ab";
 const dir = mkdtempSync(join(tmpdir(), "mmm-observe-"));
@@ -94,5 +104,56 @@ describe("planFiles", () => {
       { path: "/new", content: "y\n", mode: 0o600 },
     ]);
     expect(changes.map((c) => (c.kind === "file" ? c.path : c.kind))).toEqual(["/mode", "/owner", "/new"]);
+  });
+});
+
+describe("probes", () => {
+  const conf = join(dir, "probe.conf");
+  writeFileSync(conf, "a = 1\n");
+  const first: HostProbe<string> = {
+    commands: { name: sh`echo db1`, up: sh`echo up` },
+    files: [conf],
+    read: (o) => `${o.outputs.get("name")!.stdout.trim()} ${o.outputs.get("up")!.stdout.trim()} ${o.files.get(conf)?.content?.trim()}`,
+  };
+  const second: HostProbe<string[]> = {
+    commands: { name: sh`echo second` },
+    files: [conf, join(dir, "nothing-here")],
+    read: (o) => [o.outputs.get("name")!.stdout.trim(), ...[...o.files.keys()]],
+  };
+  const failing: HostProbe<string> = { commands: { check: sh`echo oops >&2; exit 4` }, files: [], read: () => "never read" };
+
+  it("merge into one script, with each command under its probe's key and a shared file read once", () => {
+    const merged = mergeProbes(new Map<string, HostProbe<unknown>>([["hosts", first], ["time", second]]));
+    expect(Object.keys(merged.commands)).toEqual(["hosts/name", "hosts/up", "time/name"]);
+    expect(merged.files).toEqual([conf, join(dir, "nothing-here")]);
+  });
+
+  it("give each probe exactly its part of the merged answer, as if it had run alone", () => {
+    const observation = {
+      outputs: new Map([
+        ["hosts/name", { stdout: "db1\n", code: 0 }],
+        ["hosts/up", { stdout: "up\n", code: 0 }],
+        ["time/name", { stdout: "second\n", code: 0 }],
+      ]),
+      files: new Map([[conf, { content: "a = 1\n", mode: 0o644 }]]),
+    };
+    const part = probePart(observation, "time", second);
+    expect([...part.outputs]).toEqual([["name", { stdout: "second\n", code: 0 }]]);
+    expect([...part.files]).toEqual([
+      [conf, { content: "a = 1\n", mode: 0o644 }],
+      [join(dir, "nothing-here"), { content: null }],
+    ]);
+    expect(() => probePart(observation, "mycnf", first)).toThrow("no output for mycnf/name");
+  });
+
+  it("run in one round trip; a failed command fails its own probe only", async () => {
+    const calls: string[] = [];
+    const answers = await runProbes(localTransport(calls), new Map<string, HostProbe<unknown>>([["hosts", first], ["bad", failing], ["time", second]]));
+    expect(calls).toHaveLength(1);
+    expect(await answers.get("hosts")).toBe("db1 up a = 1");
+    expect(await answers.get("time")).toEqual(["second", conf, join(dir, "nothing-here")]);
+    await expect(answers.get("bad")).rejects.toThrow("command failed (exit 4)");
+    await expect(runProbe(localTransport(), failing)).rejects.toMatchObject({ detail: { exitCode: 4, stderr: "oops\n" } });
+    expect(await runProbe(localTransport(), first)).toBe("db1 up a = 1");
   });
 });

@@ -1,7 +1,7 @@
 import { isIP } from "node:net";
 import { sh } from "../../remote/shell.js";
 import { replaceManagedBlock } from "../managed-block.js";
-import { observeHost, planFiles, type ObservedFile } from "../files.js";
+import { probed, planFiles, type ObservedFile } from "../files.js";
 import { unchanged, type Change } from "../change.js";
 import type { Step, PlanInput } from "../context.js";
 
@@ -18,10 +18,11 @@ export const hostsStep: Step<Observed> = {
   id: "hosts",
   title: "hostname and /etc/hosts",
   appliesTo: () => true,
-  async observe(ctx) {
-    const o = await observeHost(ctx.transport, { hostname: sh`hostname` }, [HOSTS_FILE, HOSTNAME_FILE]);
-    return { hostname: o.outputs.get("hostname")!.stdout.trim(), files: o.files };
-  },
+  ...probed(() => ({
+    commands: { hostname: sh`hostname` },
+    files: [HOSTS_FILE, HOSTNAME_FILE],
+    read: (o) => ({ hostname: o.outputs.get("hostname")!.stdout.trim(), files: o.files }),
+  })),
   plan(observed, input) {
     const changes: Change[] = [];
     const name = input.host.name;

@@ -1,5 +1,5 @@
 import { renderTemplate } from "../../render/render.js";
-import { observeFiles, planFiles, type DesiredFile, type ObservedFile } from "../files.js";
+import { probed, planFiles, type DesiredFile, type ObservedFile } from "../files.js";
 import { unchanged } from "../change.js";
 import type { PlanInput, Step } from "../context.js";
 
@@ -60,7 +60,7 @@ export const mmmConfigStep: Step<Map<string, ObservedFile>> = {
   id: "mmm-config",
   title: "MMM configuration (/etc/mysql-mmm)",
   appliesTo: () => true,
-  observe: (ctx) => observeFiles(ctx.transport, desiredMmmFiles(ctx).map((f) => f.path)),
+  ...probed((ctx) => ({ commands: {}, files: desiredMmmFiles(ctx).map((f) => f.path), read: (o) => o.files })),
   plan(observed, input) {
     const files = desiredMmmFiles(input);
     const changes = planFiles(observed, files);

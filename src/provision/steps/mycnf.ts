@@ -1,6 +1,6 @@
 import { sh } from "../../remote/shell.js";
 import { renderTemplate } from "../../render/render.js";
-import { observeHost, planFiles, type ObservedFile } from "../files.js";
+import { probed, planFiles, type ObservedFile } from "../files.js";
 import { serviceCommand, serviceName, MYSQL_SERVICES } from "../service.js";
 import { unchanged, type Change } from "../change.js";
 import type { PlanInput, Step } from "../context.js";
@@ -114,12 +114,14 @@ export const mycnfStep: Step<Observed> = {
   id: "mycnf",
   title: "my.cnf (server-id, binlog, GTID, read_only)",
   appliesTo: (h) => h.kind !== "monitor",
-  async observe(ctx) {
+  ...probed((ctx) => {
     const mysql = requireMysql(ctx);
-    const path = mycnfPath(mysql, ctx.host.name);
-    const o = await observeHost(ctx.transport, { ping: sh`mysqladmin --socket=${mysql.socket} ping >/dev/null 2>&1 && echo up; true` }, [path]);
-    return { files: o.files, running: o.outputs.get("ping")!.stdout.includes("up") };
-  },
+    return {
+      commands: { ping: sh`mysqladmin --socket=${mysql.socket} ping >/dev/null 2>&1 && echo up; true` },
+      files: [mycnfPath(mysql, ctx.host.name)],
+      read: (o) => ({ files: o.files, running: o.outputs.get("ping")!.stdout.includes("up") }),
+    };
+  }),
   plan(observed, input) {
     const mysql = requireMysql(input);
     const path = mycnfPath(mysql, input.host.name);

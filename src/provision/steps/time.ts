@@ -1,7 +1,7 @@
 import { isIP } from "node:net";
 import { sh } from "../../remote/shell.js";
 import { renderTemplate } from "../../render/render.js";
-import { observeHost, planFiles, type DesiredFile, type ObservedFile } from "../files.js";
+import { probed, planFiles, type DesiredFile, type ObservedFile } from "../files.js";
 import { serviceCommand, serviceName, CHRONY_SERVICES } from "../service.js";
 import { unchanged, type Change } from "../change.js";
 import type { PlanInput, Step } from "../context.js";
@@ -38,17 +38,18 @@ export const timeStep: Step<Observed> = {
   id: "time",
   title: "time (chrony)",
   appliesTo: () => true,
-  async observe(ctx) {
+  ...probed((ctx) => {
     const p = chronyPaths(ctx);
-    const o = await observeHost(
-      ctx.transport,
-      { chronyd: sh`command -v chronyd >/dev/null 2>&1 || [ -x /usr/sbin/chronyd ] && echo installed; pidof chronyd >/dev/null 2>&1 && echo running; true` },
-      [p.conf, p.options],
-    );
-    const r = o.outputs.get("chronyd")!.stdout;
-    // The facts of this run sampled the clock moments ago and nothing since touched it.
-    return { offsetMs: ctx.facts.clock.offsetMs, installed: r.includes("installed"), running: r.includes("running"), files: o.files };
-  },
+    return {
+      commands: { chronyd: sh`command -v chronyd >/dev/null 2>&1 || [ -x /usr/sbin/chronyd ] && echo installed; pidof chronyd >/dev/null 2>&1 && echo running; true` },
+      files: [p.conf, p.options],
+      read(o) {
+        const r = o.outputs.get("chronyd")!.stdout;
+        // The facts of this run sampled the clock moments ago and nothing since touched it.
+        return { offsetMs: ctx.facts.clock.offsetMs, installed: r.includes("installed"), running: r.includes("running"), files: o.files };
+      },
+    };
+  }),
   plan(observed, input) {
     const p = chronyPaths(input);
     const s = input.inventory.settings;
