@@ -11,6 +11,7 @@ import {
   type Decision,
   type HostObservation,
   type MonitorMode,
+  type MysqlObservation,
   type Situation,
   type Snapshot,
 } from "./types.js";
@@ -334,8 +335,14 @@ class Cycle {
     if (W !== null && this.transition === null) {
       for (const hc of this.cfg.hosts) {
         const h = hc.name;
-        if (h === W) continue;
         const m = this.obs(h).mysql;
+        if (h === W) {
+          // The writer replicates from its peer master; after fetching what a replica of a dead
+          // writer had received (aheadReplica) it goes back to it.
+          const from = m?.replication?.source;
+          if (hc.peer !== undefined && from !== undefined && from !== hc.peer) this.actions.push({ kind: "repoint-replica", host: W, source: hc.peer });
+          continue;
+        }
         const r = this.hosts[h];
         if (!m || !r || r.state === "ADMIN_OFFLINE" || r.errant !== null) continue;
         const target = hc.mode === "slave" ? W : hc.peer === W ? W : null;
@@ -466,7 +473,33 @@ function catchup(c: Cycle, t: WriterTransition): CatchupStatus {
       if (missing !== null) pending.push(`${to} lacks ${missing} from ${t.from}'s binlog`);
     }
   }
+  const ahead = aheadReplica(c, t);
+  if (ahead) pending.push(`${to} lacks ${ahead.missing}, which ${ahead.host} received from ${t.from}`);
   return { done: pending.length === 0, why: pending.join(" and ") };
+}
+
+/**
+ * A replica of a writer that no longer answers which holds transactions the new writer lacks:
+ * it received them before the writer died and the new writer did not. The new writer fetches
+ * them from it before promotion (it replicates from that replica by GTID for a moment), so
+ * nothing a surviving host received is lost, and that replica does not end up errant under the
+ * new writer. While the old writer answers, its own binlog is the reference instead.
+ */
+function aheadReplica(c: Cycle, t: WriterTransition): { host: string; gtid: string; missing: string } | null {
+  if (t.from === null || c.obs(t.from).mysql) return null;
+  const exec = c.obs(t.to).mysql?.gtidExecuted;
+  if (exec === undefined) return null;
+  for (const { name: h } of c.cfg.hosts) {
+    if (h === t.to || h === t.from) continue;
+    const r: HostRecord | undefined = c.hosts[h];
+    const m: MysqlObservation | null = c.obs(h).mysql;
+    if (!r || !m || r.errant !== null || r.state === "ADMIN_OFFLINE" || m.gtidExecuted === undefined) continue;
+    // Only what came from the old writer (or, once repointed, is being fetched from it).
+    if (m.replication?.source !== t.from) continue;
+    const missing = c.deps.gtid.subtract(m.gtidExecuted, exec);
+    if (missing !== null) return { host: h, gtid: m.gtidExecuted, missing };
+  }
+  return null;
 }
 
 function analyzeHosts(c: Cycle): Situation {
@@ -510,7 +543,11 @@ function actTransition(c: Cycle, phase: Situation): string {
     }
     case "AwaitingCatchup": {
       const deadline = t.fencedAt! + c.cfg.maxCatchupWaitMs;
-      const old = t.from !== null ? c.obs(t.from).mysql?.gtidExecuted : undefined;
+      const ahead = aheadReplica(c, t);
+      if (ahead && c.obs(t.to).mysql?.replication?.source !== ahead.host) {
+        c.actions.push({ kind: "repoint-replica", host: t.to, source: ahead.host });
+      }
+      const old = ahead ? ahead.gtid : t.from !== null ? c.obs(t.from).mysql?.gtidExecuted : undefined;
       c.actions.push({ kind: "wait-catchup", host: t.to, deadline, ...(old !== undefined ? { gtid: old } : {}) });
       return `waiting for ${t.to} to catch up before it becomes writer: ${catchup(c, t).why} (deadline in ${formatSeconds(deadline - c.now)})`;
     }
