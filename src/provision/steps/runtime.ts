@@ -78,6 +78,16 @@ export function localBundle(): Buffer {
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
+let shipped: { readonly content: Buffer; readonly sum: string } | undefined;
+/** The bundle and its checksum, read once per run: every host's plan compares against the same bytes. */
+function bundleToShip(): { readonly content: Buffer; readonly sum: string } {
+  if (!shipped) {
+    const content = localBundle();
+    shipped = { content, sum: sha256(content) };
+  }
+  return shipped;
+}
+
 /** The host's own Node.js when it is recent enough, else the controller's, shipped to /opt/mmm. */
 function nodeFor(input: PlanInput): { path: string; ship: boolean } {
   const major = Number(/^v(\d+)/.exec(input.facts.node ?? "")?.[1] ?? 0);
@@ -121,8 +131,8 @@ function runtimeStep(program: Program): Step<Observed> {
     }),
     plan(o, input): StepPlan {
       const changes: Change[] = [];
-      const bundle = localBundle();
-      if (o.bundleSum !== sha256(bundle)) {
+      const { content: bundle, sum: bundleSum } = bundleToShip();
+      if (o.bundleSum !== bundleSum) {
         changes.push({ kind: "upload", path: BUNDLE_PATH, summary: `install ${BUNDLE_PATH} (${Math.round(bundle.length / 1024)} KiB)`, content: bundle, mode: 0o755 });
       }
       const node = nodeFor(input);
