@@ -125,6 +125,9 @@ function isSuspect(checks: ChecksState, host: string): boolean {
   });
 }
 
+/** The shortest interval between two lease renewals sent to one agent (see runCycle). */
+export const RENEW_MIN_INTERVAL_MS = 400;
+
 /** Cycle period while something is about to happen (a check in its trap_period, a writer move). */
 export const URGENT_PERIOD_MS = 100;
 
@@ -262,7 +265,13 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
   // Renewals all carry one send time, persisted before anything is sent: a monitor that dies
   // mid-cycle restarts believing every renewal of this cycle may have arrived.
   const renewAt = io.now();
-  const renewals = decision.actions.filter((a) => a.kind === "renew-lease");
+  // decide() renews every lease every cycle; while the monitor cycles fast (a check in its
+  // trap_period, a writer move) that would be ten requests a second per agent. A renewal that
+  // may have arrived less than RENEW_MIN_INTERVAL_MS ago is enough: the lease is several times longer.
+  const actions = decision.actions.filter(
+    (a) => a.kind !== "renew-lease" || !(renewAt - (loop.state.leases[a.host] ?? -Infinity) < RENEW_MIN_INTERVAL_MS),
+  );
+  const renewals = actions.filter((a) => a.kind === "renew-lease");
   let pessimistic = decision.next;
   for (const a of renewals) pessimistic = recordLeaseSent(pessimistic, a.host, renewAt);
   // A change is always written before its actions go out (a monitor process that dies then
@@ -271,13 +280,13 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
   // wait for the fsync until after they are sent: an OS crash that loses them leaves a monitor
   // that restarts long after every lease ran out, from the older state, and observes again.
   // The fsync costs hundreds of ms on a busy disk, so this keeps one off the path of every failover.
-  const grants = decision.actions.some((a) => a.kind === "set-writable" || a.kind === "add-vip");
+  const grants = actions.some((a) => a.kind === "set-writable" || a.kind === "add-vip");
   await timed("persist", io.persist(pessimistic, decision.changed && grants));
 
   if (decision.changed) io.log(decision.reason);
   for (const e of decision.events) io.log(e);
 
-  const delivered = await timed("execute", execute(ctx, decision.actions, renewAt, io));
+  const delivered = await timed("execute", execute(ctx, actions, renewAt, io));
   let after = pessimistic;
   if (renewals.some((a) => !delivered.has(a.host))) {
     after = decision.next;

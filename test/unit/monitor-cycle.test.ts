@@ -8,7 +8,7 @@ import type { AgentRequest } from "../../src/protocol/agent-messages.js";
 import type { MonitoredHost } from "../../src/monitor/agent-request.js";
 import { sqlGtidOps } from "../../src/monitor/gtid-ops.js";
 import { classifySendError, slowest } from "../../src/monitor/monitor-daemon.js";
-import { URGENT_PERIOD_MS, initialLoopState, nextCycleDelayMs, runCycle, type CycleContext, type LoopState, type MonitorIo, type SendResult } from "../../src/monitor/monitor-cycle.js";
+import { RENEW_MIN_INTERVAL_MS, URGENT_PERIOD_MS, initialLoopState, nextCycleDelayMs, runCycle, type CycleContext, type LoopState, type MonitorIo, type SendResult } from "../../src/monitor/monitor-cycle.js";
 import { at, buildState } from "./ha-fixture.js";
 
 const FIX = join(import.meta.dirname, "../fixtures/templates");
@@ -224,6 +224,24 @@ describe("the monitor cycle", () => {
     expect(promotedAfter).toBeGreaterThanOrEqual(REFUSED_CONFIRM_MS);
     expect(promotedAfter).toBeLessThanOrEqual(REFUSED_CONFIRM_MS + 3 * URGENT_PERIOD_MS);
     expect(promotedAfter).toBeLessThan(config.checks.mysql.trapPeriodMs);
+  });
+
+  it("sends each agent at most one lease renewal per RENEW_MIN_INTERVAL_MS, even while cycling fast", async () => {
+    const fake = new FakeCluster("db1");
+    let loop = healthyLoop();
+    settle(fake, loop);
+    loop = await cycles(fake, loop, 1);
+    fake.calls.length = 0;
+    const start = fake.t;
+    for (let i = 0; i < 20; i++) {
+      loop = (await runCycle(ctx, loop, fake)).loop;
+      fake.t += URGENT_PERIOD_MS;
+    }
+    const sent = fake.calls.filter((c) => c.what === "renew-lease db2").map((c) => c.t - start);
+    expect(sent.length).toBeGreaterThanOrEqual(4);
+    for (let i = 1; i < sent.length; i++) expect(sent[i]! - sent[i - 1]!).toBeGreaterThanOrEqual(RENEW_MIN_INTERVAL_MS);
+    // and the lease the monitor records is the last one sent, never a skipped one
+    expect(loop.state.leases.db2).toBe(start + sent.at(-1)!);
   });
 
   it("records a mysql failure in a cycle run early, before the check is due again", async () => {
