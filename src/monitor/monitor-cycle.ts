@@ -286,7 +286,7 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
   if (decision.changed) io.log(decision.reason);
   for (const e of decision.events) io.log(e);
 
-  const delivered = await timed("execute", execute(ctx, actions, renewAt, io));
+  const delivered = await timed("execute", execute(ctx, actions, renewAt, io, timings));
   let after = pessimistic;
   if (renewals.some((a) => !delivered.has(a.host))) {
     after = decision.next;
@@ -329,7 +329,13 @@ function repThreads(mysql: MysqlProbe): ProbeResult {
  * per action. wait-catchup is not awaited: it only speeds up the next cycles. Returns the hosts
  * whose lease renewal may have arrived.
  */
-async function execute(ctx: CycleContext, actions: readonly Action[], renewAt: number, io: MonitorIo): Promise<Set<string>> {
+async function execute(
+  ctx: CycleContext,
+  actions: readonly Action[],
+  renewAt: number,
+  io: MonitorIo,
+  timings: Record<string, number> = {},
+): Promise<Set<string>> {
   const delivered = new Set<string>();
   const queues = new Map<string, Action[]>();
   for (const action of actions) {
@@ -362,6 +368,8 @@ async function execute(ctx: CycleContext, actions: readonly Action[], renewAt: n
           continue;
         }
         const r = await io.send(host, request, ctx.agentTimeoutMs);
+        const key = `${request.kind} ${name}`;
+        timings[key] = (timings[key] ?? 0) + io.now() - now;
         if (r.ok) {
           if (action.kind === "renew-lease") delivered.add(name);
           continue;
