@@ -48,7 +48,11 @@ for (const mode of ORDER) {
       target = `resumed ≤ 3 s, median ≤ 2 s (${met(res.max !== null && res.max <= 3000 && res.median <= 2000 && failed === 0)})`;
       break;
     case "stop":
-      target = `resumed ≤ 2 s (${met(res.max !== null && res.max <= 2000 && failed === 0)})`;
+      // A clean stop is not an instant: the init script runs for a while before mysqld begins
+      // to shut down (and goes on after). Both readings are given, each with its verdict.
+      target =
+        `writes refused ≤ 2 s (${met(gap.max !== null && gap.max <= 2000 && failed === 0)}); ` +
+        `resumed ≤ 2 s from the stop command (${met(res.max !== null && res.max <= 2000 && failed === 0)})`;
       break;
     case "move":
       target = `writes refused ≤ 1 s (${met(gap.max !== null && gap.max <= 1000 && failed === 0)})`;
