@@ -29,7 +29,7 @@ export interface Observation {
  * observes a host in one SSH round trip: on a re-run nearly all of bootstrap's time is the
  * cost of starting remote commands. Each command runs in its own subshell (an `exit` in it ends
  * only that part) and its output is framed by lines carrying `token`, which the caller picks at
- * random so that no output can forge a frame. Files are read as base64 (no frame can occur in it).
+ * random so that no output can forge a frame. File contents travel as base64 (no frame can occur in it).
  */
 export function observationScript(commands: ReadonlyMap<string, ShellCommand>, paths: readonly string[], token: string): ShellCommand {
   const mark = `@@mmm-${token}`;
@@ -40,10 +40,18 @@ export function observationScript(commands: ReadonlyMap<string, ShellCommand>, p
 printf '\n%s %s\n' ${`${mark} rc`} "$?"`.text,
   );
   if (paths.length > 0) {
+    // A constant number of processes whatever the number of files (a stat and a base64 per
+    // file cost about 15 ms of CPU each on a busy host): which files exist, then the mode and
+    // owner of those, their sizes, and all their bytes as one base64 line, cut by the sizes.
     parts.push(
-      sh`for f in ${paths}; do
-  if [ -f "$f" ]; then echo "${raw(mark)} file $(stat -c '%a %U:%G' "$f")"; base64 -w0 < "$f"; echo; else echo ${`${mark} file absent`}; echo; fi
-done`.text,
+      sh`echo ${`${mark} files`}
+set --
+for f in ${paths}; do if [ -f "$f" ]; then set -- "$@" "$f"; echo 1; else echo 0; fi; done
+echo ${`${mark} meta`}
+if [ $# -gt 0 ]; then stat -c '%a %U:%G' -- "$@"; stat -L -c '%s' -- "$@"; fi
+echo ${`${mark} data`}
+if [ $# -gt 0 ]; then cat -- "$@" | base64 -w0; fi
+echo`.text,
     );
   }
   return { text: parts.join("\n") };
@@ -75,21 +83,30 @@ export function parseObservation(
   const files = new Map<string, ObservedFile>();
   const rest = text.slice(at);
   if (paths.length === 0) return rest === "" ? { outputs, files } : null;
-  // Two lines per file, each ended by a newline: anything else was cut short (or is not ours).
   const lines = rest.split("\n");
-  if (lines.length !== paths.length * 2 + 1 || lines[lines.length - 1] !== "") return null;
-  for (const [i, path] of paths.entries()) {
-    const head = lines[i * 2];
-    const body = lines[i * 2 + 1];
-    if (head === undefined || body === undefined) return null;
-    if (head === `${mark} file absent`) {
-      files.set(path, { content: null });
-      continue;
-    }
-    const m = /^(\S+) file ([0-7]+) (\S+)$/.exec(head);
-    if (!m || m[1] !== mark) return null;
-    files.set(path, { content: Buffer.from(body, "base64").toString("utf8"), mode: parseInt(m[2]!, 8), owner: m[3]! });
+  if (lines[0] !== `${mark} files`) return null;
+  const present = paths.filter((_, i) => lines[1 + i] === "1");
+  if (paths.some((_, i) => lines[1 + i] !== "1" && lines[1 + i] !== "0")) return null;
+  const n = present.length;
+  const metaAt = 1 + paths.length;
+  const dataAt = metaAt + 1 + 2 * n;
+  // Every line in its place and nothing after: anything else was cut short (or is not ours).
+  if (lines[metaAt] !== `${mark} meta` || lines[dataAt] !== `${mark} data`) return null;
+  if (lines.length !== dataAt + 3 || lines[dataAt + 2] !== "") return null;
+  const data = Buffer.from(lines[dataAt + 1]!, "base64");
+  const sizes = present.map((_, i) => Number(lines[metaAt + 1 + n + i]));
+  if (sizes.some((s) => !Number.isInteger(s) || s < 0)) return null;
+  // A file that changed between stat and cat (or could not be read) does not add up.
+  if (sizes.reduce((a, b) => a + b, 0) !== data.length) return null;
+  let offset = 0;
+  const seen = new Map<string, ObservedFile>();
+  for (const [i, path] of present.entries()) {
+    const m = /^([0-7]+) (\S+)$/.exec(lines[metaAt + 1 + i]!);
+    if (!m) return null;
+    seen.set(path, { content: data.subarray(offset, offset + sizes[i]!).toString("utf8"), mode: parseInt(m[1]!, 8), owner: m[2]! });
+    offset += sizes[i]!;
   }
+  for (const path of paths) files.set(path, seen.get(path) ?? { content: null });
   return { outputs, files };
 }
 
@@ -200,7 +217,7 @@ async function observeOnce(
   const r = await transport.exec(script);
   const observation = parseObservation(r.stdout, [...named.keys()], paths, token);
   if (!observation) {
-    throw new RemoteError(transport.host, "the observation's output was cut short", {
+    throw new RemoteError(transport.host, "the observation's output was cut short (or a file changed while it was read)", {
       command: transport.display(script.text),
       ...(r.stderr ? { stderr: transport.display(r.stderr) } : {}),
     });

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -79,6 +79,27 @@ describe("observationScript and parseObservation", () => {
     expect(filesOnly?.files.get(withNewline)?.content).toContain("db1");
     const one = new Map([["hostname", sh`echo db1`]]);
     expect(parseObservation(runLocally(one, []), ["hostname"], [], TOKEN)?.outputs.get("hostname")).toEqual({ stdout: "db1\n", code: 0 });
+  });
+
+  it("reads files whose names have spaces, and a symlink's target (its own mode, as stat reports it)", () => {
+    const spaced = join(dir, "with space.conf");
+    const link = join(dir, "link-to-hosts");
+    writeFileSync(spaced, "x = 1\n");
+    chmodSync(spaced, 0o600);
+    symlinkSync(withNewline, link);
+    const o = parseObservation(runLocally(new Map(), [spaced, absent, link]), [], [spaced, absent, link], TOKEN);
+    expect(o?.files.get(spaced)).toMatchObject({ content: "x = 1\n", mode: 0o600 });
+    expect(o?.files.get(absent)).toEqual({ content: null });
+    expect(o?.files.get(link)).toMatchObject({ content: "127.0.0.1 localhost\n192.168.77.2 db1\n", mode: 0o777 });
+  });
+
+  it("refuses files whose sizes do not add up to the bytes read (a file changed while it was read)", () => {
+    const one = runLocally(new Map(), [withNewline]);
+    expect(parseObservation(one, [], [withNewline], TOKEN)?.files.get(withNewline)?.content).toContain("db1");
+    const size = String(Buffer.byteLength("127.0.0.1 localhost\n192.168.77.2 db1\n"));
+    const grown = one.replace(`\n${size}\n`, `\n${Number(size) + 1}\n`);
+    expect(grown).not.toBe(one);
+    expect(parseObservation(grown, [], [withNewline], TOKEN)).toBeNull();
   });
 
   it("refuses output that was cut short or framed with another token", () => {
