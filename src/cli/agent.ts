@@ -5,7 +5,7 @@ import { ConfigError } from "../errors.js";
 import { detachDaemon, livePid, raisePriority } from "./daemon.js";
 import { DEFAULT_LEASE_TIMING } from "../ha/config.js";
 import { startAgentDaemon } from "../agent/agent-daemon.js";
-import { loadClusterSecret, loadMmmConfigFile } from "../agent/load-agent-config.js";
+import { loadClusterSecret, loadMmmConfigFile } from "../mmm-config-files.js";
 
 export const AGENT_CONFIG = "/etc/mysql-mmm/mmm_agent.conf";
 export const AGENT_LOG = "/var/log/mysql-mmm/mmm_agentd.log";

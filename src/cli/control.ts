@@ -2,7 +2,8 @@ import { Command } from "commander";
 import { ConfigError, RemoteError } from "../errors.js";
 import { ControlResponseSchema } from "../protocol/agent-messages.js";
 import { request } from "../protocol/wire.js";
-import { CONTROL_PEER, DEFAULT_MONITOR_CONFIG, MONITOR_PEER, loadClusterSecret, loadMonitorConfig } from "../monitor/monitor-daemon.js";
+import { loadClusterSecret, loadMmmConfigFile } from "../mmm-config-files.js";
+import { CONTROL_PEER, DEFAULT_MONITOR_CONFIG, MONITOR_PEER } from "../monitor/monitor-daemon.js";
 
 interface ControlOptions {
   readonly config: string;
@@ -19,10 +20,10 @@ export function controlCommand(): Command {
     .option("--timeout <ms>", "how long to wait for the monitor", "10000")
     .allowUnknownOption()
     .action(async (words: string[], opts: ControlOptions) => {
-      const mmm = loadMonitorConfig(opts.config, "control");
+      const mmm = loadMmmConfigFile(opts.config, "control");
       const mon = mmm.monitor;
       if (!mon) throw new ConfigError(`${opts.config}: no <monitor> section (ip and port of the monitor)`);
-      const secret = loadClusterSecret(mmm);
+      const secret = loadClusterSecret(mmm.clusterSecretFile);
       const timeout = Number(opts.timeout);
       if (!Number.isInteger(timeout) || timeout <= 0) throw new ConfigError(`--timeout: expected milliseconds, got ${opts.timeout}`);
       const line = words.join(" ");

@@ -1,6 +1,4 @@
-import { readFileSync } from "node:fs";
 import type { Server } from "node:net";
-import { dirname, resolve } from "node:path";
 import { ConfigError } from "../errors.js";
 import {
   EMPTY_CHECKS,
@@ -14,10 +12,9 @@ import {
   type MonitorState,
   type Snapshot,
 } from "../ha/index.js";
-import { parseMmmConfig } from "../mmm-config/parse-mmm-config.js";
+import { loadClusterSecret, loadMmmConfigFile } from "../mmm-config-files.js";
 import type { MmmConfig } from "../mmm-config/model.js";
 import { AgentStateSchema, ControlRequestSchema, type AgentRequest } from "../protocol/agent-messages.js";
-import { parseClusterSecret } from "../protocol/envelope.js";
 import { request, serve, type Peer } from "../protocol/wire.js";
 import type { Secret } from "../secret.js";
 import type { MonitoredHost } from "./agent-request.js";
@@ -34,33 +31,6 @@ export const DEFAULT_STATUS_PATH = "/var/lib/mysql-mmm/mmm_mond.status";
 export const MONITOR_PEER = "monitor";
 export const CONTROL_PEER = "control";
 
-/** mmm_mon.conf (with its includes) as the monitor and `mmm control` read it. */
-export function loadMonitorConfig(file: string, program: "monitor" | "control" = "monitor"): MmmConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new ConfigError(`${file}: cannot read the monitor configuration (${(err as Error).message}); pass --config or run mmm bootstrap`);
-  }
-  const dir = dirname(file);
-  return parseMmmConfig(text, file, (name) => readFileSync(resolve(dir, name), "utf8"), { program });
-}
-
-export function loadClusterSecret(config: MmmConfig): Buffer {
-  const file = config.clusterSecretFile;
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new ConfigError(`${file}: cannot read the cluster secret (${(err as Error).message}); cluster_secret_file names it, mmm bootstrap writes it`);
-  }
-  try {
-    return parseClusterSecret(text, file);
-  } catch (err) {
-    throw new ConfigError((err as Error).message);
-  }
-}
-
 export interface RunningMonitor {
   /** Resolves when the loop has stopped. */
   readonly done: Promise<void>;
@@ -76,10 +46,10 @@ export interface MonitorOptions {
 
 /** Starts the monitor: control server first (so a port conflict fails at once), then the loop. */
 export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
-  const mmm = loadMonitorConfig(o.configFile);
+  const mmm = loadMmmConfigFile(o.configFile, "monitor");
   const mon = mmm.monitor;
   if (!mon) throw new ConfigError(`${o.configFile}: no <monitor> section`);
-  const secret = loadClusterSecret(mmm);
+  const secret = loadClusterSecret(mmm.clusterSecretFile);
   const config = haConfigFromMmm(mmm);
   const statusPath = mon.statusPath ?? DEFAULT_STATUS_PATH;
   const hosts: MonitoredHost[] = mmm.hosts.map((h) => ({ name: h.name, ip: h.ip, agentPort: h.agentPort, mysqlPort: h.mysqlPort }));

@@ -11,9 +11,8 @@ import {
   DEFAULT_MONITOR_CONFIG,
   DEFAULT_STATUS_PATH,
   MONITOR_PEER,
-  loadClusterSecret,
-  loadMonitorConfig,
 } from "../monitor/monitor-daemon.js";
+import { loadClusterSecret, loadMmmConfigFile } from "../mmm-config-files.js";
 import { readStatusFile } from "../monitor/status-file.js";
 import { AgentStateSchema } from "../protocol/agent-messages.js";
 import { request } from "../protocol/wire.js";
@@ -196,10 +195,10 @@ export function topologyFromMmm(c: MmmConfig): StatusTopology {
  * as monitor_user, whose grants (replication client/monitor) are exactly what this reads.
  */
 export function localStatusSource(configFile: string = DEFAULT_MONITOR_CONFIG): StatusSource {
-  const mmm = loadMonitorConfig(configFile, "control");
+  const mmm = loadMmmConfigFile(configFile, "control");
   const mon = mmm.monitor;
   if (!mon) throw new ConfigError(`${configFile}: no <monitor> section (ip and port of the monitor)`);
-  const secret = loadClusterSecret(mmm);
+  const secret = loadClusterSecret(mmm.clusterSecretFile);
   const topology = topologyFromMmm(mmm);
   const peer = { name: CONTROL_PEER, secret };
   return {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { agentSettings } from "../../src/agent/agent-daemon.js";
-import { loadMmmConfigFile } from "../../src/agent/load-agent-config.js";
+import { loadMmmConfigFile } from "../../src/mmm-config-files.js";
 
 const TUTORIAL = join(import.meta.dirname, "..", "fixtures", "mmm-config", "tutorial");
 
