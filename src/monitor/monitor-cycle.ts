@@ -275,13 +275,10 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
   let pessimistic = decision.next;
   for (const a of renewals) pessimistic = recordLeaseSent(pessimistic, a.host, renewAt);
   // A change is always written before its actions go out (a monitor process that dies then
-  // restarts from it), but fsynced first only when it grants something: a host made writable or
-  // given a VIP must never be forgotten by an OS crash. Fencing, removals and state changes can
-  // wait for the fsync until after they are sent: an OS crash that loses them leaves a monitor
-  // that restarts long after every lease ran out, from the older state, and observes again.
-  // The fsync costs hundreds of ms on a busy disk, so this keeps one off the path of every failover.
-  const grants = actions.some((a) => a.kind === "set-writable" || a.kind === "add-vip");
-  await timed("persist", io.persist(pessimistic, decision.changed && grants));
+  // restarts from it) and fsynced — first only when it must be (durableFirst), otherwise right
+  // after the actions are sent: the fsync costs hundreds of ms on a busy disk, twice per failover.
+  const first = decision.changed && durableFirst(loop.state, actions, config);
+  await timed("persist", io.persist(pessimistic, first));
 
   if (decision.changed) io.log(decision.reason);
   for (const e of decision.events) io.log(e);
@@ -292,7 +289,7 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
     after = decision.next;
     for (const a of renewals) if (delivered.has(a.host)) after = recordLeaseSent(after, a.host, renewAt);
   }
-  if (decision.changed && !grants) await timed("fsync", io.persist(after, true));
+  if (decision.changed && !first) await timed("fsync", io.persist(after, true));
   else if (after !== pessimistic) await io.persist(after, false);
 
   return {
@@ -300,6 +297,21 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
     decision,
     timings,
   };
+}
+
+/**
+ * Whether a cycle's state must be on disk before its actions go out, so an OS crash of the
+ * monitor host cannot forget it. Only for making a host the writer (read_only off, the writer
+ * VIP) outside a writer move: a move's target was fsynced when the move started, so a monitor
+ * that lost the promotion resumes the same move and promotes the same host. Everything else —
+ * fencing, removals, reader VIPs, host states — may be lost that way: the monitor restarts long
+ * after every lease ran out, from the older state, and observes again.
+ */
+export function durableFirst(prev: MonitorState, actions: readonly Action[], config: HaConfig): boolean {
+  const writerIps = new Set(writerRole(config).ips);
+  return actions.some(
+    (a) => (a.kind === "set-writable" || (a.kind === "add-vip" && writerIps.has(a.ip))) && prev.transition?.to !== a.host,
+  );
 }
 
 /** Hosts whose GTID set is the reference for the others: the writer and a writer being moved away. */

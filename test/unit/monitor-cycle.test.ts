@@ -8,7 +8,7 @@ import type { AgentRequest } from "../../src/protocol/agent-messages.js";
 import type { MonitoredHost } from "../../src/monitor/agent-request.js";
 import { sqlGtidOps } from "../../src/monitor/gtid-ops.js";
 import { classifySendError, slowest } from "../../src/monitor/monitor-daemon.js";
-import { RENEW_MIN_INTERVAL_MS, URGENT_PERIOD_MS, initialLoopState, nextCycleDelayMs, runCycle, type CycleContext, type LoopState, type MonitorIo, type SendResult } from "../../src/monitor/monitor-cycle.js";
+import { RENEW_MIN_INTERVAL_MS, URGENT_PERIOD_MS, durableFirst, initialLoopState, nextCycleDelayMs, runCycle, type CycleContext, type LoopState, type MonitorIo, type SendResult } from "../../src/monitor/monitor-cycle.js";
 import { at, buildState } from "./ha-fixture.js";
 
 const FIX = join(import.meta.dirname, "../fixtures/templates");
@@ -188,8 +188,8 @@ describe("the monitor cycle", () => {
     expect(fence).toBeGreaterThanOrEqual(0);
     expect(what.indexOf("set-writable db2")).toBeGreaterThan(fence);
     expect(what.indexOf(`add-vip db2 ${WRITER_IP}`)).toBeGreaterThan(fence);
-    // Each cycle that sent anything wrote its state first; the fence's cycle fsyncs it after
-    // sending, the promotion's before (a grant must survive an OS crash).
+    // Each cycle that sent anything wrote its state first and fsynced it after sending: the
+    // promotion is covered by the move's target, fsynced when the move started (durableFirst).
     const sameCycle = (i: number) => fake.calls.filter((c) => c.t === fake.calls[i]!.t);
     const fenceAt = what.indexOf("fence db1");
     expect(sameCycle(fenceAt).findIndex((c) => c.what === "persist durable")).toBeGreaterThan(0);
@@ -198,8 +198,8 @@ describe("the monitor cycle", () => {
     expect(sameCycle(fenceAt).findIndex((c) => c.what === "persist durable")).toBeGreaterThan(sameCycle(fenceAt).findIndex((c) => c.what === "fence db1"));
     const grantAt = what.indexOf("set-writable db2");
     const grantCycle = sameCycle(grantAt).map((c) => c.what);
-    expect(grantCycle.indexOf("persist durable")).toBeGreaterThanOrEqual(0);
-    expect(grantCycle.indexOf("persist durable")).toBeLessThan(grantCycle.indexOf("set-writable db2"));
+    expect(grantCycle.indexOf("persist")).toBeLessThan(grantCycle.indexOf("set-writable db2"));
+    expect(grantCycle.indexOf("persist durable")).toBeGreaterThan(grantCycle.indexOf("set-writable db2"));
     expect(fake.persisted.some((s) => s.transition?.from === "db1" && s.transition.to === "db2")).toBe(true);
 
     const moving = fake.logs.filter((l) => /^moving writer from db1 to db2 because db1 is HARD_OFFLINE \(mysql: connection refused/.test(l));
@@ -339,6 +339,21 @@ describe("the monitor cycle", () => {
     // …but the file on disk assumed the renewal may have arrived, until the cycle knew better.
     const pessimistic = fake.persisted.at(-2)!;
     expect(pessimistic.leases.db3).toBeGreaterThan(before);
+  });
+});
+
+describe("durableFirst", () => {
+  const state = buildState(config, { roles: { [WRITER_IP]: null } });
+  const moving = { ...state, transition: { ip: WRITER_IP, from: "db1", to: "db2", cause: "failover" as const, why: "", startedAt: at(0), forced: false, fencedAt: at(0), fencedBy: "confirmed" as const, alerted: false } };
+  it("fsyncs before making a host the writer outside a move", () => {
+    expect(durableFirst(state, [{ kind: "set-writable", host: "db2" }], config)).toBe(true);
+    expect(durableFirst(state, [{ kind: "add-vip", host: "db2", role: "writer", ip: WRITER_IP }], config)).toBe(true);
+  });
+  it("not for the target of a move (fsynced when it started), reader VIPs, fences or renewals", () => {
+    expect(durableFirst(moving, [{ kind: "set-writable", host: "db2" }, { kind: "add-vip", host: "db2", role: "writer", ip: WRITER_IP }], config)).toBe(false);
+    expect(durableFirst(moving, [{ kind: "set-writable", host: "db1" }], config)).toBe(true);
+    expect(durableFirst(state, [{ kind: "add-vip", host: "db3", role: "reader", ip: "192.168.77.102" }], config)).toBe(false);
+    expect(durableFirst(state, [{ kind: "fence", host: "db1", ips: [WRITER_IP], reason: "x" }, { kind: "renew-lease", host: "db1", leaseMs: 3000 }], config)).toBe(false);
   });
 });
 
