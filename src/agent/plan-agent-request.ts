@@ -128,16 +128,20 @@ export function planAgentRequest(
       // A fence is never refused for a bad IP: read_only and the kills matter more than one address.
       const unknown = req.ips.filter((ip) => known(ip) !== null);
       const skipped = unknown.length ? `; ignored ${unknown.join(", ")} (not role IPs of this cluster)` : "";
-      const ops: LocalOp[] = req.ips.filter((ip) => holds(ip) && known(ip) === null).map((ip) => ({ kind: "remove-ip", ip }));
+      const removals: LocalOp[] = req.ips.filter((ip) => holds(ip) && known(ip) === null).map((ip) => ({ kind: "remove-ip", ip }));
       if (observed.writable === null) {
-        return done(ops, `fenced (${describeIps(ops)}); mysqld does not answer, so read_only and client kills were skipped${skipped}`);
+        return done(removals, `fenced (${describeIps(removals)}); mysqld does not answer, so read_only and client kills were skipped${skipped}`);
       }
       // Clients are killed before read_only too: SET GLOBAL read_only waits for every LOCK TABLES
       // and open transaction, so killing them first keeps the fence fast. Writes they made before
       // read_only are in this host's binlog, which the new writer catches up on. The second kill
       // ends sessions that connected in between, so applications reconnect to the new writer.
-      if (observed.writable) ops.push({ kind: "kill-clients" }, { kind: "set-read-only" });
-      ops.push({ kind: "kill-clients" });
+      // The VIPs go last: a kill's RST leaves from the VIP, and once the address is gone it
+      // cannot, so the client would wait for its own timeout instead of reconnecting at once.
+      // (The monitor promotes only after the whole fence is confirmed, so the order is not a
+      // safety matter; lease expiry, which must not wait for mysqld, drops VIPs first.)
+      const ops: LocalOp[] = observed.writable ? [{ kind: "kill-clients" }, { kind: "set-read-only" }] : [];
+      ops.push({ kind: "kill-clients" }, ...removals);
       return done(ops, `fenced: ${describeIps(ops)}, read_only ${observed.writable ? "set" : "already on"}, client connections killed${skipped}`);
     }
 

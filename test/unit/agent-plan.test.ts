@@ -79,15 +79,15 @@ describe("agent commands", () => {
     expect(ops(plan({ kind: "set-read-only", sentAt: NOW }, bare))).toEqual([]);
   });
 
-  it("fence drops the named VIPs it holds, sets read_only and kills clients, lease or not", () => {
+  it("fence kills clients, sets read_only, kills again, then drops the named VIPs it holds (the kills' RSTs leave from the VIP), lease or not", () => {
     const both: AgentObserved = { vips: [WRITER, READER], writable: true, replica: null };
     const p = plan({ kind: "fence", ips: [WRITER, "192.168.77.102"], reason: "moving writer", sentAt: NOW }, both, NO_LEASE);
-    expect(ops(p)).toEqual([{ kind: "remove-ip", ip: WRITER }, { kind: "kill-clients" }, { kind: "set-read-only" }, { kind: "kill-clients" }]);
+    expect(ops(p)).toEqual([{ kind: "kill-clients" }, { kind: "set-read-only" }, { kind: "kill-clients" }, { kind: "remove-ip", ip: WRITER }]);
   });
 
   it("fence with an address that is no role IP still fences, ignoring that address", () => {
     const p = plan({ kind: "fence", ips: ["192.168.77.2", WRITER], reason: "r", sentAt: NOW }, { vips: [WRITER], writable: true, replica: null });
-    expect(ops(p)).toEqual([{ kind: "remove-ip", ip: WRITER }, { kind: "kill-clients" }, { kind: "set-read-only" }, { kind: "kill-clients" }]);
+    expect(ops(p)).toEqual([{ kind: "kill-clients" }, { kind: "set-read-only" }, { kind: "kill-clients" }, { kind: "remove-ip", ip: WRITER }]);
     expect(p.ok && p.detail).toMatch(/ignored 192\.168\.77\.2/);
   });
 
