@@ -155,7 +155,8 @@ describe("mmm bootstrap on bare hosts", () => {
     const deadline = Date.now() + 20_000;
     let show = "";
     while (Date.now() < deadline) {
-      show = (await onHost("monitor", "node /opt/mmm/mmm.cjs control show")).stdout;
+      // mmm_control, as the tutorial types it: bootstrap installs it on the monitor host's PATH.
+      show = (await onHost("monitor", "mmm_control show")).stdout;
       if (/writer\(192\.168\.77\.100\)/.test(show) && (show.match(/reader\(/g) ?? []).length === 4) break;
       await new Promise((r) => setTimeout(r, 500));
     }

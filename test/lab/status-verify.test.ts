@@ -81,6 +81,19 @@ describe("mmm status and mmm verify on the lab", () => {
     }
   }, 60_000);
 
+  it("status without an inventory, on the monitor host: the same hosts and states from mmm_mon.conf", async () => {
+    const r = await onHost("monitor", `node ${BUNDLE} status`, 60_000);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^monitor monitor \(192\.168\.77\.1\): mode ACTIVE$/m);
+    for (const [h, ip] of [["db1", "192.168.77.2"], ["db2", "192.168.77.3"], ["db3", "192.168.77.4"], ["db4", "192.168.77.5"]]) {
+      expect(r.stdout).toMatch(new RegExp(`^${h}\\s+${ip.replace(/\./g, "\\.")}\\s+(master|slave)\\s+ONLINE\\s`, "m"));
+    }
+    expect(r.stdout).toMatch(/^db1 .*writer\(192\.168\.77\.100\)/m);
+    const js = await onHost("monitor", `node ${BUNDLE} status --json`, 60_000);
+    expect(js.code).toBe(0);
+    expect((JSON.parse(js.stdout) as StatusJson).hosts.map((h) => h.state)).toEqual(["ONLINE", "ONLINE", "ONLINE", "ONLINE"]);
+  }, 120_000);
+
   it("status --watch redraws until SIGINT, then exits cleanly", async () => {
     const child = spawn(process.execPath, [MMM, "status", LAB_INVENTORY, "--watch", "1"], { cwd: ROOT, env: { ...process.env, CI: "1" } });
     let out = "";

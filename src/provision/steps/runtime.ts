@@ -12,6 +12,8 @@ import type { PlanInput, Step } from "../context.js";
 export const RUNTIME_DIR = "/opt/mmm";
 const BUNDLE_PATH = `${RUNTIME_DIR}/mmm.cjs`;
 const SHIPPED_NODE = `${RUNTIME_DIR}/node`;
+/** MMM's control command on the monitor host, as the tutorial types it. */
+export const MMM_CONTROL_PATH = "/usr/local/bin/mmm_control";
 const MIN_NODE_MAJOR = 18;
 
 /**
@@ -115,7 +117,7 @@ function runtimeStep(program: Program): Step<Observed> {
           running: sh`[ -e ${unit} ] && ${status} >/dev/null 2>&1 && echo running; true`,
           statusFile: sh`[ -e ${MONITOR_STATUS} ] && echo present; true`,
         },
-        files: [unit],
+        files: program === "monitor" ? [unit, MMM_CONTROL_PATH] : [unit],
         read(o) {
           const out = (name: string) => o.outputs.get(name)!.stdout;
           const [bundle, node] = out("sums").trim().split("\n");
@@ -150,6 +152,8 @@ function runtimeStep(program: Program): Step<Observed> {
         changes.push({ kind: "command", summary: `enable ${s.service}`, command: sh`systemctl daemon-reload && systemctl enable ${s.service}` });
       }
       const restart = changes.length > 0 && o.running;
+      // After the restart decision: a new wrapper needs no restart of the monitor.
+      if (program === "monitor") changes.push(...planFiles(o.files, [{ path: MMM_CONTROL_PATH, content: mmmControlWrapper(node.path), mode: 0o755 }]));
       if (restart || !o.running) {
         const action = restart ? "restart" : "start";
         changes.push({
@@ -164,6 +168,14 @@ function runtimeStep(program: Program): Step<Observed> {
       return changes.length ? { changes, reason: "" } : unchanged(`${s.service} runs the current ${BUNDLE_PATH}`);
     },
   };
+}
+
+/** `mmm_control ARGS` runs `mmm control ARGS` with the runtime's Node.js and bundle. */
+export function mmmControlWrapper(node: string): string {
+  return `#!/bin/sh
+# Installed by mmm bootstrap: MMM's mmm_control, answered by the mmm monitor.
+exec ${node} ${BUNDLE_PATH} control "$@"
+`;
 }
 
 /**
