@@ -22,6 +22,7 @@ import { sqlGtidOps } from "./gtid-ops.js";
 import { initialLoopState, nextCycleDelayMs, runCycle, type CycleContext, type LoopState, type MonitorIo, type SendResult } from "./monitor-cycle.js";
 import { MysqlChecker } from "./mysql-checker.js";
 import { ArpWatcher } from "./arp-watcher.js";
+import { killHostPath, runKillHost } from "./kill-host.js";
 import { readStatusFile, writeStatusFile } from "./status-file.js";
 import { tcpPing } from "./tcp-ping.js";
 
@@ -104,6 +105,11 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
     send: (h, req, timeoutMs) => sendToAgent(peer, h, req, timeoutMs),
     persist: (s, durable) => writeStatusFile(statusPath, s, durable),
     arp: () => arpWatcher.view(),
+    // MMM's kill_host_bin for a host that pings but whose agent is silent; not awaited: a slow
+    // power-off script must not hold the cycles up.
+    local: (a) => {
+      if (a.kind === "kill-host") void runKillHost(killHostPath(mon), a.host, o.log);
+    },
     log: o.log,
   };
   const ctx: CycleContext = { config, hosts, deps: { gtid: sqlGtidOps }, agentTimeoutMs: 1000, catchupInFlight: new Set(), inFlight: new Map() };
