@@ -6,7 +6,7 @@ import { serve, DEFAULT_MAX_SKEW_MS } from "../protocol/wire.js";
 import type { MmmConfig } from "../mmm-config/model.js";
 import { AgentHost, readUptime } from "./agent-host.js";
 import { AgentMysql } from "./agent-mysql.js";
-import { planAgentRequest, planLeaseActions, type LocalOp } from "./plan-agent-request.js";
+import { planAgentRequest, planLeaseActions, type AgentPlan, type LocalOp } from "./plan-agent-request.js";
 import type { Secret } from "../secret.js";
 
 /**
@@ -159,27 +159,30 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
     }
     const req = parsed.data;
     const receivedAt = Date.now();
-    const planned = await serial(async () => {
-      const observed = await host.observe(req.kind === "repoint-replica");
-      const plan = planAgentRequest(req, observed, lease, Date.now(), { roleIps: s.roleIps, maxMessageAgeMs: o.timing.maxMessageAgeMs, receivedAt });
-      if (!plan.ok) {
-        o.log(`${req.kind} from ${from}: ${plan.error}`);
-        throw new Error(plan.error);
-      }
-      // Renewals arrive every check period: only the one that starts a lease is worth a line.
-      const routine = req.kind === "renew-lease" && agentMayHoldRoles(lease, receivedAt);
-      lease = plan.lease;
-      const now = plan.ops.filter((op) => op.kind !== "wait-catchup");
-      if (!routine && (now.length > 0 || req.kind === "fence" || req.kind === "renew-lease")) o.log(`${req.kind} from ${from}: ${plan.detail}${req.kind === "fence" ? ` (${req.reason})` : ""}`);
-      // A renewal is acknowledged once the lease is extended; extending the VIPs' kernel lifetime
-      // (one `ip` process each) follows in the queue. The monitor counts on the lease, not on
-      // the kernel lifetime, which only outlives a dead agent by less than its lease.
-      if (req.kind === "renew-lease") {
-        serial(() => runOps(now, req.kind)).catch(() => undefined);
-        return plan;
-      }
-      await runOps(now, req.kind);
-      return plan;
+    // A renewal is answered as soon as the lease is extended; extending the VIPs' kernel
+    // lifetime (one `ip` process each) still runs in the same slot of the queue, so nothing
+    // queued after it (a fence) can be overtaken by it.
+    const planned = await new Promise<Extract<AgentPlan, { ok: true }>>((answer, refuse) => {
+      serial(async () => {
+        const observed = await host.observe(req.kind === "repoint-replica");
+        const plan = planAgentRequest(req, observed, lease, Date.now(), { roleIps: s.roleIps, maxMessageAgeMs: o.timing.maxMessageAgeMs, receivedAt });
+        if (!plan.ok) {
+          o.log(`${req.kind} from ${from}: ${plan.error}`);
+          throw new Error(plan.error);
+        }
+        // Renewals arrive every check period: only the one that starts a lease is worth a line.
+        const routine = req.kind === "renew-lease" && agentMayHoldRoles(lease, receivedAt);
+        lease = plan.lease;
+        const now = plan.ops.filter((op) => op.kind !== "wait-catchup");
+        if (!routine && (now.length > 0 || req.kind === "fence" || req.kind === "renew-lease")) o.log(`${req.kind} from ${from}: ${plan.detail}${req.kind === "fence" ? ` (${req.reason})` : ""}`);
+        if (req.kind === "renew-lease") {
+          answer(plan);
+          await runOps(now, req.kind).catch(() => undefined);
+          return;
+        }
+        await runOps(now, req.kind);
+        answer(plan);
+      }).catch(refuse);
     });
     if (planned.reply === "state") return state();
     if (planned.reply === "catchup") {

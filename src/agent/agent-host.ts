@@ -93,6 +93,8 @@ export class AgentHost {
         return `added ${op.ip}/32 on ${dev} (kernel lifetime ${life} s)`;
       }
       case "renew-ip": {
+        // `ip addr change` creates an address that is gone: only extend one still held.
+        if (!(await this.readVips()).includes(op.ip)) return null;
         const life = String(op.lifetimeS);
         await command("ip", ["addr", "change", `${op.ip}/32`, "dev", dev, "valid_lft", life, "preferred_lft", life]);
         return null;

@@ -338,9 +338,14 @@ class Cycle {
         const m = this.obs(h).mysql;
         if (h === W) {
           // The writer replicates from its peer master; after fetching what a replica of a dead
-          // writer had received (aheadReplica) it goes back to it.
+          // writer had received (aheadReplica) it goes back to it — unless the peer is errant or
+          // taken offline, whose transactions it must not pull, or the source is no cluster host
+          // (an operator's choice).
           const from = m?.replication?.source;
-          if (hc.peer !== undefined && from !== undefined && from !== hc.peer) this.actions.push({ kind: "repoint-replica", host: W, source: hc.peer });
+          const peer = hc.peer !== undefined ? this.hosts[hc.peer] : undefined;
+          if (peer && peer.errant === null && peer.state !== "ADMIN_OFFLINE" && from !== undefined && from !== hc.peer && this.hosts[from] !== undefined) {
+            this.actions.push({ kind: "repoint-replica", host: W, source: hc.peer! });
+          }
           continue;
         }
         const r = this.hosts[h];
@@ -489,17 +494,19 @@ function aheadReplica(c: Cycle, t: WriterTransition): { host: string; gtid: stri
   if (t.from === null || c.obs(t.from).mysql) return null;
   const exec = c.obs(t.to).mysql?.gtidExecuted;
   if (exec === undefined) return null;
+  const ahead: { host: string; gtid: string; missing: string }[] = [];
   for (const { name: h } of c.cfg.hosts) {
     if (h === t.to || h === t.from) continue;
     const r: HostRecord | undefined = c.hosts[h];
     const m: MysqlObservation | null = c.obs(h).mysql;
     if (!r || !m || r.errant !== null || r.state === "ADMIN_OFFLINE" || m.gtidExecuted === undefined) continue;
-    // Only what came from the old writer (or, once repointed, is being fetched from it).
+    // Only what came from the old writer.
     if (m.replication?.source !== t.from) continue;
     const missing = c.deps.gtid.subtract(m.gtidExecuted, exec);
-    if (missing !== null) return { host: h, gtid: m.gtidExecuted, missing };
+    if (missing !== null) ahead.push({ host: h, gtid: m.gtidExecuted, missing });
   }
-  return null;
+  // The one that has what every other has, so one re-point is enough; else the first.
+  return ahead.find((a) => ahead.every((b) => c.deps.gtid.subtract(b.gtid, a.gtid) === null)) ?? ahead[0] ?? null;
 }
 
 function analyzeHosts(c: Cycle): Situation {

@@ -157,9 +157,11 @@ export class MysqlChecker {
       phase === "connect"
         ? `ERROR: Connect error (host = ${host.ip}:${host.mysqlPort}, user = ${this.user})! ${text}`
         : `ERROR: Query error (host = ${host.ip}:${host.mysqlPort})! ${text}`;
-    // Refused, or told by mysqld itself that it is shutting down: an answer, not a silence.
-    const refused = e.code === "ECONNREFUSED" || e.errno === 1053 || e.code === "ER_SERVER_SHUTDOWN";
-    return { ok: false, outcome: "error", message, cause: e.errno === 1053 ? "server shutdown in progress" : cause, ...(refused ? { refused: true } : {}) };
+    // Refused, or told by mysqld itself at connect that it is shutting down: an answer, not a
+    // silence. (On an open session MySQL also reports a KILL as 1053, so only the connect counts.)
+    const shutdown = e.errno === 1053 || e.code === "ER_SERVER_SHUTDOWN";
+    const refused = e.code === "ECONNREFUSED" || (shutdown && phase === "connect");
+    return { ok: false, outcome: "error", message, cause: shutdown ? "server shutdown in progress" : cause, ...(refused ? { refused: true } : {}) };
   }
 }
 
