@@ -492,8 +492,14 @@ function catchup(c: Cycle, t: WriterTransition): CatchupStatus {
  */
 function aheadReplica(c: Cycle, t: WriterTransition): { host: string; gtid: string; missing: string } | null {
   if (t.from === null || c.obs(t.from).mysql) return null;
-  const exec = c.obs(t.to).mysql?.gtidExecuted;
+  const to = c.obs(t.to).mysql;
+  const exec = to?.gtidExecuted;
   if (exec === undefined) return null;
+  // Only once the new writer has applied all it received: what its relay log holds it applies
+  // itself, and re-pointing a busy or blocked SQL thread (a LOCK TABLES) would stall on STOP SLAVE.
+  const rep = to!.replication;
+  const idle = rep === null || rep.relayLogApplied === true || (rep.retrievedGtid !== undefined && c.deps.gtid.subtract(rep.retrievedGtid, exec) === null);
+  if (!idle) return null;
   const ahead: { host: string; gtid: string; missing: string }[] = [];
   for (const { name: h } of c.cfg.hosts) {
     if (h === t.to || h === t.from) continue;

@@ -6,7 +6,7 @@
 // The body's sentAt is filled in as now - age (age 0 by default). --replay sends the very same
 // signed envelope twice and reports both answers. --secret-file signs with another key (forgery).
 import { connect } from "node:net";
-import { loadClusterSecret, loadMmmConfigFile } from "../../src/agent/load-agent-config.js";
+import { loadClusterSecret, loadMmmConfigFile } from "../../src/mmm-config-files.js";
 import { request } from "../../src/protocol/wire.js";
 import { seal } from "../../src/protocol/envelope.js";
 
