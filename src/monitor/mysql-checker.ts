@@ -7,6 +7,7 @@ import { SELECT_SERVER_IDENTITY, selectGtidState, selectReadOnly, showReplicaSta
 import { parseGtidState, parseReadOnly, parseReplicaStatus, type GtidState, type Row } from "../sql/status.js";
 import type { MonitoredHost } from "./agent-request.js";
 import type { MysqlProbe } from "./monitor-cycle.js";
+import { TimeoutError, withTimeout } from "../util/with-timeout.js";
 
 /**
  * The monitor's own look at each mysqld, over TCP as monitor_user (BINLOG MONITOR + SLAVE
@@ -40,10 +41,10 @@ export class MysqlChecker {
     try {
       const left = () => Math.max(1, deadline - Date.now());
       const { conn, dialect } = session;
-      await bounded(conn.query("SELECT 1"), left(), "SELECT 1");
-      const [ro] = await bounded(conn.query(selectReadOnly(dialect).sql), left(), "read_only");
-      const [gtid] = await bounded(conn.query(selectGtidState(dialect).sql), left(), "GTID state");
-      const [rs] = await bounded(conn.query(showReplicaStatus(dialect).sql), left(), dialect.showReplicaStatus);
+      await withTimeout(conn.query("SELECT 1"), left(), "SELECT 1");
+      const [ro] = await withTimeout(conn.query(selectReadOnly(dialect).sql), left(), "read_only");
+      const [gtid] = await withTimeout(conn.query(selectGtidState(dialect).sql), left(), "GTID state");
+      const [rs] = await withTimeout(conn.query(showReplicaStatus(dialect).sql), left(), dialect.showReplicaStatus);
       const readOnly = parseReadOnly(dialect, firstRow(ro)).readOnly;
       const state = parseGtidState(dialect, firstRow(gtid));
       const replica = parseReplicaStatus(rows(rs));
@@ -78,7 +79,7 @@ export class MysqlChecker {
     const session = this.#conns.get(host.name);
     if (!session) return null;
     try {
-      const [gtid] = await bounded(session.conn.query(selectGtidState(session.dialect).sql), timeoutMs, "GTID state");
+      const [gtid] = await withTimeout(session.conn.query(selectGtidState(session.dialect).sql), timeoutMs, "GTID state");
       return gtidText(parseGtidState(session.dialect, firstRow(gtid))) || null;
     } catch {
       this.#drop(host.name);
@@ -104,13 +105,7 @@ export class MysqlChecker {
       bigNumberStrings: true,
     });
     // A connect that loses the race still resolves later: close it then.
-    let conn: mysql.Connection;
-    try {
-      conn = await bounded(pending, timeoutMs, "connect");
-    } catch (err) {
-      pending.then((c) => c.destroy()).catch(() => undefined);
-      throw err;
-    }
+    const conn = await withTimeout(pending, timeoutMs, "connect", (late) => late.destroy());
     const lost = () => {
       // Only the kept connection's loss is news; one we dropped ourselves is not.
       if (this.#conns.get(host.name)?.conn !== conn) return;
@@ -120,7 +115,7 @@ export class MysqlChecker {
     conn.on("error", lost);
     conn.on("end", lost);
     try {
-      const [id] = await bounded(conn.query(SELECT_SERVER_IDENTITY.sql), timeoutMs, "SELECT VERSION()");
+      const [id] = await withTimeout(conn.query(SELECT_SERVER_IDENTITY.sql), timeoutMs, "SELECT VERSION()");
       const row = firstRow(id);
       const dialect = resolveDialect(parseServerVersion(String(row.version), String(row.version_comment ?? "")));
       const session = { conn, dialect };
@@ -163,16 +158,6 @@ export class MysqlChecker {
     const refused = e.code === "ECONNREFUSED" || (shutdown && phase === "connect");
     return { ok: false, outcome: "error", message, cause: shutdown ? "server shutdown in progress" : cause, ...(refused ? { refused: true } : {}) };
   }
-}
-
-class TimeoutError extends Error {}
-
-function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`${what} did not finish within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
 function rows(x: unknown): Row[] {

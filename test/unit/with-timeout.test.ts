@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { withTimeout } from "../../src/util/with-timeout.js";
+import { TimeoutError, withTimeout } from "../../src/util/with-timeout.js";
 
 const later = <T>(ms: number, v: T) => new Promise<T>((r) => setTimeout(() => r(v), ms));
 
@@ -14,9 +14,13 @@ describe("withTimeout", () => {
     await later(80, null);
     expect(late).toEqual(["session"]);
     await expect(withTimeout(later(1100, "x"), 1000, "MySQL")).rejects.toThrow("MySQL: no answer within 1 s");
+    // a timeout is told apart from the operation's own failure (the monitor's check causes)
+    await expect(withTimeout(later(50, "x"), 10, "probe")).rejects.toBeInstanceOf(TimeoutError);
   });
 
   it("passes a prompt failure through", async () => {
-    await expect(withTimeout(Promise.reject(new Error("refused")), 1000, "probe")).rejects.toThrow("refused");
+    const failed = withTimeout(Promise.reject(new Error("refused")), 1000, "probe");
+    await expect(failed).rejects.toThrow("refused");
+    await expect(failed).rejects.not.toBeInstanceOf(TimeoutError);
   });
 });
