@@ -16,13 +16,16 @@ const SHIPPED_NODE = `${RUNTIME_DIR}/node`;
 export const MMM_CONTROL_PATH = "/usr/local/bin/mmm_control";
 const MIN_NODE_MAJOR = 18;
 
+/** Shell that runs the bundle with the shipped Node.js when there is one, else the host's. */
+const RUN_BUNDLE = sh`N=node; if [ -x ${SHIPPED_NODE} ]; then N=${SHIPPED_NODE}; fi
+exec "$N" ${BUNDLE_PATH}`.text;
+
 /**
  * `mmm control ARGS` with the runtime bootstrap installed on a host (its own Node.js, or the one
  * shipped beside the bundle): what status and the drill use to ask the monitor on its host.
  */
 export function runtimeControlCommand(options: readonly string[], words: readonly string[]): ShellCommand {
-  return sh`N=node; if [ -x ${SHIPPED_NODE} ]; then N=${SHIPPED_NODE}; fi
-exec "$N" ${BUNDLE_PATH} control ${options} ${raw("--")} ${words}`;
+  return sh`${raw(RUN_BUNDLE)} control ${options} ${raw("--")} ${words}`;
 }
 
 type Program = "agent" | "monitor";
@@ -153,7 +156,7 @@ function runtimeStep(program: Program): Step<Observed> {
       }
       const restart = changes.length > 0 && o.running;
       // After the restart decision: a new wrapper needs no restart of the monitor.
-      if (program === "monitor") changes.push(...planFiles(o.files, [{ path: MMM_CONTROL_PATH, content: mmmControlWrapper(node.path), mode: 0o755 }]));
+      if (program === "monitor") changes.push(...planFiles(o.files, [{ path: MMM_CONTROL_PATH, content: MMM_CONTROL_WRAPPER, mode: 0o755 }]));
       if (restart || !o.running) {
         const action = restart ? "restart" : "start";
         changes.push({
@@ -171,12 +174,10 @@ function runtimeStep(program: Program): Step<Observed> {
 }
 
 /** `mmm_control ARGS` runs `mmm control ARGS` with the runtime's Node.js and bundle. */
-export function mmmControlWrapper(node: string): string {
-  return `#!/bin/sh
+const MMM_CONTROL_WRAPPER = `#!/bin/sh
 # Installed by mmm bootstrap: MMM's mmm_control, answered by the mmm monitor.
-exec ${node} ${BUNDLE_PATH} control "$@"
+${RUN_BUNDLE} control "$@"
 `;
-}
 
 /**
  * On the monitor's first start every host is AWAITING_RECOVERY, as in MMM; the tutorial then
