@@ -22,6 +22,7 @@ import { withTimeout } from "../util/with-timeout.js";
 import { WriteLoad, createTableSql, tunnelFrom, DEFAULT_DRILL_TABLE, type DrillTable } from "./write-load.js";
 import { readSamples, startChecker, stopChecker, type RunningChecker } from "./role-checker.js";
 import { MonitorLog, control, type MonitorLine, holderOf, isTimelineWorthy, stateOf, type MonitorStatus } from "./monitor-watch.js";
+import { assertModeAllowed, clearFault, injectFault, type DrillMode } from "./faults.js";
 
 /**
  * The clients' connect timeout, which is also how often they try again. A SYN sent while no host
@@ -29,7 +30,6 @@ import { MonitorLog, control, type MonitorLine, holderOf, isTimelineWorthy, stat
  * waits this long before its next try, so it bounds how late the drill sees writes resume.
  */
 export const CONNECT_TIMEOUT_MS = 300;
-import { assertModeAllowed, clearFault, injectFault, type DrillMode } from "./faults.js";
 
 /** How long a returning master may stay REPLICATION_FAIL before the restore gives up on it. */
 const REPLICATION_FAIL_PATIENCE_MS = 15_000;

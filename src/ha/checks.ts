@@ -11,11 +11,10 @@ import type { HaConfig } from "./config.js";
  * - rep_backlog compares the lag with max_backlog here, producing MMM's messages.
  * mmm adds one backstop: a check with no result for check_period + 2·timeout + 1 s counts as
  * failing ("no result for …"), so a hung checker cannot keep a dead host ONLINE.
- * And one shortcut: errors that are all refusals (the host's kernel answered, nothing listens, or
- * mysqld answered that it is shutting down)
- * count after REFUSED_CONFIRM_MS when that is shorter than trap_period. trap_period exists to ride
- * out silence — a network hiccup, a stalled server — which times out; a refusal is an answer, and
- * a hiccup cannot produce one. A mysqld that was killed or is shutting down refuses at once.
+ * And one shortcut: errors that are all refusals (the host's kernel answered and nothing listens,
+ * or mysqld answered that it is shutting down) count after REFUSED_CONFIRM_MS when that is shorter
+ * than trap_period. trap_period exists to ride out silence — a network hiccup, a stalled server —
+ * which times out; a refusal is an answer, and a hiccup cannot produce one.
  */
 
 /** How long refusals alone must last to count (several 100 ms cycles, see monitor-cycle). */

@@ -217,7 +217,7 @@ async function observeOnce(
   const r = await transport.exec(script);
   const observation = parseObservation(r.stdout, [...named.keys()], paths, token);
   if (!observation) {
-    throw new RemoteError(transport.host, "the observation's output was cut short (or a file changed while it was read)", {
+    throw new RemoteError(transport.host, "the observation's output was cut short, or a file changed while it was read; run mmm bootstrap again (it only reads at this point)", {
       command: transport.display(script.text),
       ...(r.stderr ? { stderr: transport.display(r.stderr) } : {}),
     });
