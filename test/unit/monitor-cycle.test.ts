@@ -128,6 +128,19 @@ async function cycles(fake: FakeCluster, loop: LoopState, seconds: number, until
   return loop;
 }
 
+/** A healthy cluster runs 2 s, then db1's mysqld dies: cycles until db2 is writable with the VIP. */
+async function killWriterMysql(fake: FakeCluster): Promise<{ loop: LoopState; promotedAfter: number }> {
+  let loop = healthyLoop();
+  settle(fake, loop);
+  loop = await cycles(fake, loop, 2);
+  fake.calls.length = 0;
+  fake.logs.length = 0;
+  const killedAt = fake.t;
+  fake.hosts.db1!.mysqlUp = false;
+  loop = await cycles(fake, loop, 10, () => fake.hosts.db2!.writable && fake.hosts.db2!.vips.has(WRITER_IP));
+  return { loop, promotedAfter: fake.t - killedAt };
+}
+
 /** Agrees the fakes with a healthy state: every agent holds what the state gives it. */
 function settle(fake: FakeCluster, loop: LoopState): void {
   for (const a of loop.state.roles) if (a.host) fake.hosts[a.host]!.vips.add(a.ip);
@@ -166,16 +179,7 @@ describe("the monitor cycle", () => {
 
   it("replaces a writer whose mysqld died: fence db1 first, then db2 writable with the VIP, one reason logged", async () => {
     const fake = new FakeCluster("db1");
-    let loop = healthyLoop();
-    settle(fake, loop);
-    loop = await cycles(fake, loop, 2);
-    fake.calls.length = 0;
-    fake.logs.length = 0;
-    const killedAt = fake.t;
-    fake.hosts.db1!.mysqlUp = false;
-    loop = await cycles(fake, loop, 10, () => fake.hosts.db2!.writable && fake.hosts.db2!.vips.has(WRITER_IP));
-
-    const promotedAfter = fake.t - killedAt;
+    const { loop, promotedAfter } = await killWriterMysql(fake);
     expect(fake.hosts.db2!.writable).toBe(true);
     expect(fake.hosts.db2!.vips.has(WRITER_IP)).toBe(true);
     expect(fake.hosts.db1!.vips.has(WRITER_IP)).toBe(false);
@@ -190,16 +194,12 @@ describe("the monitor cycle", () => {
     expect(what.indexOf(`add-vip db2 ${WRITER_IP}`)).toBeGreaterThan(fence);
     // Each cycle that sent anything wrote its state first and fsynced it after sending: the
     // promotion is covered by the move's target, fsynced when the move started (durableFirst).
-    const sameCycle = (i: number) => fake.calls.filter((c) => c.t === fake.calls[i]!.t);
-    const fenceAt = what.indexOf("fence db1");
-    expect(sameCycle(fenceAt).findIndex((c) => c.what === "persist durable")).toBeGreaterThan(0);
-    expect(sameCycle(fenceAt).findIndex((c) => c.what === "persist")).toBeGreaterThanOrEqual(0);
-    expect(sameCycle(fenceAt).findIndex((c) => c.what === "persist")).toBeLessThan(sameCycle(fenceAt).findIndex((c) => c.what === "fence db1"));
-    expect(sameCycle(fenceAt).findIndex((c) => c.what === "persist durable")).toBeGreaterThan(sameCycle(fenceAt).findIndex((c) => c.what === "fence db1"));
-    const grantAt = what.indexOf("set-writable db2");
-    const grantCycle = sameCycle(grantAt).map((c) => c.what);
-    expect(grantCycle.indexOf("persist")).toBeLessThan(grantCycle.indexOf("set-writable db2"));
-    expect(grantCycle.indexOf("persist durable")).toBeGreaterThan(grantCycle.indexOf("set-writable db2"));
+    for (const sent of ["fence db1", "set-writable db2"]) {
+      const cycle = fake.calls.filter((c) => c.t === fake.calls[what.indexOf(sent)]!.t).map((c) => c.what);
+      expect(cycle.indexOf("persist"), `${sent}: written before`).toBeGreaterThanOrEqual(0);
+      expect(cycle.indexOf("persist"), `${sent}: written before`).toBeLessThan(cycle.indexOf(sent));
+      expect(cycle.indexOf("persist durable"), `${sent}: fsynced after`).toBeGreaterThan(cycle.indexOf(sent));
+    }
     expect(fake.persisted.some((s) => s.transition?.from === "db1" && s.transition.to === "db2")).toBe(true);
 
     const moving = fake.logs.filter((l) => /^moving writer from db1 to db2 because db1 is HARD_OFFLINE \(mysql: connection refused/.test(l));
@@ -212,13 +212,7 @@ describe("the monitor cycle", () => {
   it("replaces a writer whose mysqld refuses connections after REFUSED_CONFIRM_MS, not trap_period", async () => {
     const fake = new FakeCluster("db1");
     fake.refuses = true;
-    let loop = healthyLoop();
-    settle(fake, loop);
-    loop = await cycles(fake, loop, 2);
-    const killedAt = fake.t;
-    fake.hosts.db1!.mysqlUp = false;
-    loop = await cycles(fake, loop, 10, () => fake.hosts.db2!.writable && fake.hosts.db2!.vips.has(WRITER_IP));
-    const promotedAfter = fake.t - killedAt;
+    const { promotedAfter } = await killWriterMysql(fake);
     expect(fake.hosts.db2!.vips.has(WRITER_IP)).toBe(true);
     expect(fake.hosts.db1!.vips.has(WRITER_IP)).toBe(false);
     expect(promotedAfter).toBeGreaterThanOrEqual(REFUSED_CONFIRM_MS);
