@@ -15,7 +15,7 @@ import {
 import { loadClusterSecret, loadMmmConfigFile } from "../mmm-config-files.js";
 import type { MmmConfig } from "../mmm-config/model.js";
 import { AgentStateSchema, ControlRequestSchema, type AgentRequest } from "../protocol/agent-messages.js";
-import { request, serve, type Peer } from "../protocol/wire.js";
+import { request, RequestError, serve, type Peer } from "../protocol/wire.js";
 import type { Secret } from "../secret.js";
 import type { MonitoredHost } from "./agent-request.js";
 import { sqlGtidOps } from "./gtid-ops.js";
@@ -204,18 +204,13 @@ function monitorAccount(mmm: MmmConfig, file: string): { user: string; password:
   return { user: h.monitorUser, password: h.monitorPassword };
 }
 
-/** Connection errors before the message left mean it cannot have arrived (wire.ts wraps err.message). */
-export function classifySendError(message: string): "no" | "maybe" {
-  return /connect (ECONNREFUSED|EHOSTUNREACH|ENETUNREACH)/.test(message) ? "no" : "maybe";
-}
-
 async function sendToAgent(peer: Peer, h: MonitoredHost, req: AgentRequest, timeoutMs: number): Promise<SendResult> {
   try {
     await request(peer, h.name, h.ip, h.agentPort, req, timeoutMs);
     return { ok: true };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    return { ok: false, delivered: classifySendError(message), error: message };
+    return { ok: false, delivered: err instanceof RequestError && !err.sent ? "no" : "maybe", error: message };
   }
 }
 

@@ -54,7 +54,15 @@ export function serve(peer: Peer, port: number, host: string, handler: Handler):
   });
 }
 
-export class RequestError extends Error {}
+export class RequestError extends Error {
+  /**
+   * Whether the request may have reached the other side: false only when the TCP connection was
+   * never established, since nothing written to a socket leaves before its handshake completes.
+   */
+  constructor(message: string, readonly sent: boolean) {
+    super(message);
+  }
+}
 
 /** Sends one request and waits, bounded, for its signed answer. */
 export function request(peer: Peer, to: string, address: string, port: number, body: unknown, timeoutMs: number): Promise<unknown> {
@@ -63,17 +71,20 @@ export function request(peer: Peer, to: string, address: string, port: number, b
   const msg: Envelope = seal(peer.secret, peer.name, to, body, now());
   return new Promise((resolve, reject) => {
     const sock: Socket = connect({ host: address, port });
+    let connected = false;
+    sock.once("connect", () => (connected = true));
+    const fail = (message: string) => new RequestError(`${to}${message}`, connected);
     const timer = setTimeout(() => {
       sock.destroy();
-      reject(new RequestError(`${to} (${address}:${port}) did not answer within ${timeoutMs} ms`));
+      reject(fail(` (${address}:${port}) ${connected ? "did not answer" : "could not be reached"} within ${timeoutMs} ms`));
     }, timeoutMs);
     sock.once("error", (err) => {
       clearTimeout(timer);
-      reject(new RequestError(`${to} (${address}:${port}): ${err.message}`));
+      reject(fail(` (${address}:${port}): ${err.message}`));
     });
     sock.once("close", () => {
       clearTimeout(timer);
-      reject(new RequestError(`${to} (${address}:${port}) closed the connection without an answer (wrong cluster secret?)`));
+      reject(fail(` (${address}:${port}) closed the connection without an answer (wrong cluster secret?)`));
     });
     sock.write(`${JSON.stringify(msg)}\n`);
     readLines(sock, async (line) => {
@@ -83,13 +94,13 @@ export function request(peer: Peer, to: string, address: string, port: number, b
       try {
         raw = JSON.parse(line);
       } catch {
-        return reject(new RequestError(`${to}: answer is not JSON`));
+        return reject(fail(": answer is not JSON"));
       }
       const r = open(peer.secret, raw, { self: peer.name, now: now(), maxSkewMs, replay: new ReplayGuard(maxSkewMs) });
-      if (!r.ok) return reject(new RequestError(`${to}: answer refused: ${r.reason}`));
+      if (!r.ok) return reject(fail(`: answer refused: ${r.reason}`));
       const b = r.envelope.body as { re?: string; ok?: boolean; result?: unknown; error?: string };
-      if (b.re !== msg.nonce) return reject(new RequestError(`${to}: answer is for another request`));
-      if (!b.ok) return reject(new RequestError(`${to}: ${b.error ?? "failed"}`));
+      if (b.re !== msg.nonce) return reject(fail(": answer is for another request"));
+      if (!b.ok) return reject(fail(`: ${b.error ?? "failed"}`));
       resolve(b.result);
     });
   });

@@ -7,7 +7,7 @@ import { RECOMMENDED_CHECKS } from "../../src/mmm-config/model.js";
 import type { AgentRequest } from "../../src/protocol/agent-messages.js";
 import type { MonitoredHost } from "../../src/monitor/agent-request.js";
 import { sqlGtidOps } from "../../src/monitor/gtid-ops.js";
-import { classifySendError, slowest } from "../../src/monitor/monitor-daemon.js";
+import { slowest } from "../../src/monitor/monitor-daemon.js";
 import { RENEW_MIN_INTERVAL_MS, URGENT_PERIOD_MS, durableFirst, initialLoopState, nextCycleDelayMs, runCycle, type CycleContext, type LoopState, type MonitorIo, type SendResult } from "../../src/monitor/monitor-cycle.js";
 import { at, buildState } from "./ha-fixture.js";
 
@@ -363,14 +363,6 @@ describe("slow cycles", () => {
     const fake = new FakeCluster("db1");
     const r = await runCycle(ctx, healthyLoop(), fake);
     expect(Object.keys(r.timings)).toEqual(expect.arrayContaining(["probe db1", "probe db4", "persist", "execute"]));
-  });
-});
-
-describe("agent send errors", () => {
-  it("counts only a failed connect as never delivered", () => {
-    expect(classifySendError("db1 (192.168.77.2:9989): connect ECONNREFUSED 192.168.77.2:9989")).toBe("no");
-    expect(classifySendError("db1 (192.168.77.2:9989) did not answer within 1000 ms")).toBe("maybe");
-    expect(classifySendError("db1: answer refused: bad MAC")).toBe("maybe");
   });
 });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { open, ReplayGuard, seal, canonicalJson } from "../../src/protocol/envelope.js";
-import { request, serve } from "../../src/protocol/wire.js";
+import { request, RequestError, serve } from "../../src/protocol/wire.js";
 
 const SECRET = Buffer.alloc(32, 7);
 const OTHER = Buffer.alloc(32, 8);
@@ -58,6 +58,29 @@ describe("request/response over TCP", () => {
       expect(logs.join("\n")).toMatch(/bad MAC[\s\S]*replayed message from monitor/);
     } finally {
       server.close();
+    }
+  });
+
+  it("says whether a failed request may have been sent: only one that connected may have", async () => {
+    const failure = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e);
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const open = (silent.address() as AddressInfo).port;
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const gone = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    try {
+      const unanswered = await failure(request({ name: "monitor", secret: SECRET }, "db1", "127.0.0.1", open, { ping: 1 }, 200));
+      expect(unanswered).toBeInstanceOf(RequestError);
+      expect((unanswered as RequestError).sent).toBe(true);
+      expect((unanswered as Error).message).toMatch(/did not answer within 200 ms/);
+      const refused = await failure(request({ name: "monitor", secret: SECRET }, "db1", "127.0.0.1", gone, { ping: 1 }, 200));
+      expect(refused).toBeInstanceOf(RequestError);
+      expect((refused as RequestError).sent).toBe(false);
+      expect((refused as Error).message).toMatch(/ECONNREFUSED/);
+    } finally {
+      silent.close();
     }
   });
 });
