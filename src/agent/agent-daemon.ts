@@ -1,6 +1,6 @@
 import type { Server } from "node:net";
 import { ConfigError } from "../errors.js";
-import { agentLeaseStep, agentMayHoldRoles, NO_LEASE, type AgentLeaseAction, type AgentLeaseState, type LeaseTiming } from "../ha/index.js";
+import { agentLeaseOptions, agentLeaseStep, agentMayHoldRoles, NO_LEASE, type AgentLeaseAction, type AgentLeaseState, type LeaseTiming } from "../ha/index.js";
 import { AgentRequestSchema, type AgentState } from "../protocol/agent-messages.js";
 import { serve, DEFAULT_MAX_SKEW_MS } from "../protocol/wire.js";
 import type { MmmConfig } from "../mmm-config/model.js";
@@ -74,7 +74,7 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
   const hostOptions = { iface: s.iface, roleIps: s.roleIps, mmmUsers: s.mmmUsers, replication: s.replication, log: o.log };
   const mysql = new AgentMysql(mysqlOptions);
   const host = new AgentHost(hostOptions, mysql);
-  const leaseOptions = { maxMessageAgeMs: o.timing.maxMessageAgeMs };
+  const leaseOptions = agentLeaseOptions(o.timing);
   let lease: AgentLeaseState = NO_LEASE;
   const started = Date.now();
 
@@ -165,7 +165,7 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
     const planned = await new Promise<Extract<AgentPlan, { ok: true }>>((answer, refuse) => {
       serial(async () => {
         const observed = await host.observe(req.kind === "repoint-replica");
-        const plan = planAgentRequest(req, observed, lease, Date.now(), { roleIps: s.roleIps, maxMessageAgeMs: o.timing.maxMessageAgeMs, receivedAt });
+        const plan = planAgentRequest(req, observed, lease, Date.now(), { roleIps: s.roleIps, ...leaseOptions, receivedAt });
         if (!plan.ok) {
           o.log(`${req.kind} from ${from}: ${plan.error}`);
           throw new Error(plan.error);

@@ -1,5 +1,5 @@
 import type { AgentRequest } from "../protocol/agent-messages.js";
-import { agentLeaseStep, agentMayHoldRoles, type AgentLeaseAction, type AgentLeaseState } from "../ha/lease.js";
+import { agentLeaseStep, agentMayHoldRoles, type AgentLeaseAction, type AgentLeaseOptions, type AgentLeaseState } from "../ha/lease.js";
 
 /**
  * The agent's decisions, pure: (request, what the host holds now, lease, now) → local operations.
@@ -61,10 +61,9 @@ export type LocalOpKind = LocalOp["kind"];
 /** What the daemon answers once the operations ran. */
 export type AgentReply = "state" | "ack" | "catchup";
 
-export interface AgentPlanOptions {
+export interface AgentPlanOptions extends AgentLeaseOptions {
   /** The role IPs of the configuration: the only addresses the agent manages. */
   readonly roleIps: readonly string[];
-  readonly maxMessageAgeMs: number;
   /**
    * When the request arrived (default: now). Its age is judged at arrival, so a request that
    * waited behind a slow operation is not refused for it; a renewal runs from arrival, never later.

@@ -28,9 +28,10 @@ export interface HaCheck {
 }
 
 /**
- * Bounds the lease argument rests on (see lease.ts). An agent accepts a renewal only if its
- * `sentAt` is within maxMessageAgeMs of the agent's clock, and checks its lease every
- * agentTickMs; clocks differ by at most maxClockSkewMs (bootstrap keeps chrony offsets < 500 ms).
+ * Bounds the lease argument rests on (see lease.ts). An agent runs a renewal's lease from its
+ * receipt or from `sentAt` + maxMessageAgeMs by its own clock, whichever is earlier, and checks
+ * its lease every agentTickMs; clocks differ by at most maxClockSkewMs (bootstrap keeps chrony
+ * offsets < 500 ms), which matters only for renewals whose answer the monitor did not get.
  */
 export interface LeaseTiming {
   readonly maxMessageAgeMs: number;
@@ -59,10 +60,12 @@ export interface HaConfig {
   readonly maxCatchupWaitMs: number;
   readonly leaseMs: number;
   /**
-   * After the last renewal that may have reached an agent was sent, the agent has certainly
-   * dropped its VIPs and write access by sentAt + leaseMs + leaseGraceMs.
+   * From the latest time a host's lease may run from (MonitorState.leases), its agent has
+   * certainly dropped its VIPs and write access by then + leaseMs + leaseGraceMs (lease.ts).
    */
   readonly leaseGraceMs: number;
+  /** How long after it was sent an unanswered renewal may start a lease, by the monitor's clock. */
+  readonly unansweredLeaseDelayMs: number;
   readonly maxMessageAgeMs: number;
   /**
    * MMM ignores replication failures of a host whose peer came ONLINE less than 60 s ago
@@ -107,7 +110,8 @@ export function haConfigFromMmm(c: MmmConfig, timing: LeaseTiming = DEFAULT_LEAS
     waitForOtherMasterMs: s(m?.waitForOtherMaster ?? 120),
     maxCatchupWaitMs: s(m?.maxCatchupWait ?? 10),
     leaseMs: s(c.lease),
-    leaseGraceMs: timing.maxMessageAgeMs + timing.maxClockSkewMs + timing.agentTickMs,
+    leaseGraceMs: timing.agentTickMs,
+    unansweredLeaseDelayMs: timing.maxMessageAgeMs + timing.maxClockSkewMs,
     maxMessageAgeMs: timing.maxMessageAgeMs,
     replicationGraceMs: 60_000,
     shortDowntimeS: 60,

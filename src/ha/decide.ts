@@ -382,7 +382,7 @@ class Cycle {
           updatedAt: this.now,
         }
       : {
-          version: 1,
+          version: 2,
           mode: this.mode,
           passiveInfo: this.passiveInfo,
           hosts: this.hosts,

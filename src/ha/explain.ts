@@ -63,10 +63,9 @@ function explainHost(snap: Snapshot, h: string, now: number, o: FormatOptions): 
     out.push(`agent: answers; holds ${holds.length > 0 ? holds.join(", ") : "nothing"}`);
   } else out.push("agent: does not answer");
   const bound = leaseBound(state, h, config);
-  const sent = state.leases[h];
-  if (bound === null || sent === undefined) out.push("lease: never renewed by this monitor (the agent holds nothing)");
-  else if (now >= bound) out.push(`lease: last renewal sent ${ago(now, sent)}; expired — the agent has dropped its VIPs and write access`);
-  else out.push(`lease: last renewal sent ${ago(now, sent)}; without another one the agent drops its VIPs and write access within ${formatSeconds(bound - now)}`);
+  if (bound === null) out.push("lease: never renewed by this monitor (the agent holds nothing)");
+  else if (now >= bound) out.push(`lease: expired ${ago(now, bound)} — the agent has dropped its VIPs and write access`);
+  else out.push(`lease: without another renewal the agent drops its VIPs and write access within ${formatSeconds(bound - now)}`);
 
   const roles = rolesOfHost(state.roles, h).map(roleText);
   out.push(`roles: ${roles.length > 0 ? roles.join(", ") : "none"}`);

@@ -8,8 +8,8 @@
  *     ChecksState + observations + MonitorState ──▶ Snapshot
  *     decide(snapshot, now) ──▶ { code, reason, actions, next, events }
  *       persist `next` (serializeMonitorState → status_path), log `reason` if `changed`,
- *       execute `actions` in order, then recordLeaseSent() for each renewal that may have
- *       reached its agent (anything but a failed connect)
+ *       execute `actions` in order, then recordRenewal() with what became of each renewal
+ *       (answered, unanswered, or never sent because the connection did not open)
  *     `mmm control` commands: runControlCommand(snapshot, parseControlCommand(line), now)
  *   agent: agentLeaseStep(state, start | renew | tick, now) ──▶ drop VIPs / read_only / kill clients
  *
@@ -22,7 +22,7 @@
  * Invariants (tested exhaustively by test/unit/ha-never-two-writers.test.ts):
  *  1. Never two writable hosts, never one VIP on two hosts. A VIP or write access is granted to a
  *     host only when no other host may still hold it: an answering agent said so, or the other's
- *     lease has provably expired (lease.ts: last possibly-delivered renewal + lease + grace). The
+ *     lease has provably expired (lease.ts: the latest time the lease may run from + lease + grace). The
  *     monitor remembers what it granted (MonitorState.grants) and assumes the worst at startup.
  *  2. A writer move fences first: the old writer is told to drop the VIP, set read_only and kill
  *     clients; the new one is promoted only after that is confirmed or the old lease expired.

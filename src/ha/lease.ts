@@ -1,4 +1,4 @@
-import type { HaConfig } from "./config.js";
+import type { HaConfig, LeaseTiming } from "./config.js";
 import type { MonitorState } from "./state.js";
 
 /**
@@ -7,25 +7,56 @@ import type { MonitorState } from "./state.js";
  *
  * Agent side: an agent may hold VIPs and keep mysqld writable only while its lease runs. Each
  * renewal from the monitor carries the monitor's send time; the agent refuses one sent before
- * the last it accepted (replayed or reordered) or from its future, and runs the lease until
- * min(receipt, send + maxMessageAge) + lease: a late renewal grants only what remains of it. When it runs out the agent drops every VIP, sets read_only and
- * kills client connections by itself. A starting agent holds nothing until its first renewal.
+ * the last it accepted (replayed or reordered) or from its future, and runs the lease from
+ * min(receipt, send + maxMessageAge): a late renewal grants only what remains of it. It fences
+ * itself (drops every VIP, sets read_only, kills client connections) `earlyMs` before the lease
+ * ends, so it is done by the end the monitor counts. A starting agent holds nothing until its
+ * first renewal.
  *
- * Monitor side: for a renewal sent at S, the agent accepted it by S + maxMessageAge + skew at the
- * latest and has dropped everything by then + lease + one agent tick. So once
- * now ≥ S + lease + grace (grace = maxMessageAge + maxClockSkew + agentTick) for the last renewal
- * that may have reached it, a host holds nothing — even if the monitor never hears from it again.
+ * Monitor side (MonitorState.leases): for each host, the latest time its lease may run from.
+ *  - A renewal sent at S runs from S + maxMessageAge by the agent's clock at the latest, so from
+ *    S + maxMessageAge + maxClockSkew by the monitor's. One whose connection never opened was not
+ *    sent.
+ *  - One answered at A was received before A, and the agent's lease runs at most `lease` from
+ *    receipt, by the agent's own clock: it runs from A at the latest, with no clock-skew term.
+ *    No earlier-sent renewal can outlive it: the agent accepts only increasing send times, so an
+ *    earlier one either arrived first (and was superseded) or is refused.
+ * So once now ≥ from + lease + grace (one agent tick), a host holds nothing — even if the monitor
+ * never hears from it again.
  */
 
 /** The time by which `host` has certainly dropped its VIPs and write access; null if never leased. */
 export function leaseBound(state: MonitorState, host: string, config: HaConfig): number | null {
-  const sent = state.leases[host];
-  return sent === undefined ? null : sent + config.leaseMs + config.leaseGraceMs;
+  const from = state.leases[host];
+  return from === undefined ? null : from + config.leaseMs + config.leaseGraceMs;
 }
 
 export function isLeaseExpired(state: MonitorState, host: string, now: number, config: HaConfig): boolean {
   const bound = leaseBound(state, host, config);
   return bound === null || now >= bound;
+}
+
+/** What the monitor learnt of a renewal it sent at `sentAt`, newer than every other sent to that host. */
+export type RenewalOutcome =
+  | { readonly kind: "answered"; readonly at: number }
+  | { readonly kind: "unanswered" }
+  | { readonly kind: "not-sent" };
+
+/** Books one renewal into `state.leases` (see the monitor side above). */
+export function recordRenewal(state: MonitorState, host: string, sentAt: number, outcome: RenewalOutcome, config: HaConfig): MonitorState {
+  const prev = state.leases[host];
+  let from: number;
+  switch (outcome.kind) {
+    case "not-sent":
+      return state;
+    case "answered":
+      from = Math.min(outcome.at, sentAt + config.unansweredLeaseDelayMs);
+      break;
+    case "unanswered":
+      from = Math.max(prev ?? -Infinity, sentAt + config.unansweredLeaseDelayMs);
+      break;
+  }
+  return from === prev ? state : { ...state, leases: { ...state.leases, [host]: from } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -64,6 +95,16 @@ export const NO_LEASE: AgentLeaseState = { expiresAt: null, lastSentAt: null, re
 
 export interface AgentLeaseOptions {
   readonly maxMessageAgeMs: number;
+  /** How long before its lease ends the agent fences itself. */
+  readonly earlyMs: number;
+}
+
+/**
+ * Two agent ticks early: the check that notices runs at most one tick late, which leaves the
+ * fence a tick, plus the monitor's grace, before the end the monitor counts.
+ */
+export function agentLeaseOptions(timing: LeaseTiming): AgentLeaseOptions {
+  return { maxMessageAgeMs: timing.maxMessageAgeMs, earlyMs: 2 * timing.agentTickMs };
 }
 
 export function agentLeaseStep(
@@ -92,10 +133,10 @@ export function agentLeaseStep(
         return { state, actions: [], reason: "refusing a lease renewal older than the last one accepted" };
       }
       // A late renewal (a loaded host, a slow network) still counts, but only from the latest
-      // time it could have arrived on time: the monitor's bound, send + lease + grace, holds
-      // either way, and a busy writer does not drop its VIP over a renewal 0.7 s late.
+      // time it could have arrived on time: the monitor's bound holds either way, and a busy
+      // writer does not drop its VIP over a renewal 0.7 s late.
       const from = Math.min(now, event.sentAt + options.maxMessageAgeMs);
-      const expiresAt = from + event.leaseMs;
+      const expiresAt = from + event.leaseMs - options.earlyMs;
       if (expiresAt <= now) {
         return {
           state,
@@ -109,7 +150,7 @@ export function agentLeaseStep(
     case "tick": {
       if (state.expiresAt === null || now < state.expiresAt) return { state, actions: [], reason: null };
       const silent = state.renewedAt === null ? "" : ` for ${((now - state.renewedAt) / 1000).toFixed(1)} s`;
-      const lease = state.renewedAt === null ? "" : ` (lease ${(state.expiresAt - state.renewedAt) / 1000} s)`;
+      const lease = state.renewedAt === null ? "" : ` (lease ${(state.expiresAt - state.renewedAt + options.earlyMs) / 1000} s)`;
       return {
         state: { ...state, expiresAt: null },
         actions: [{ kind: "drop-vips" }, { kind: "set-read-only" }, { kind: "kill-clients" }],

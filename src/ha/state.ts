@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
-import type { HaConfig } from "./config.js";
+import { DEFAULT_LEASE_TIMING, type HaConfig } from "./config.js";
 import { HOST_STATES, MONITOR_MODES, SITUATIONS, type HostState, type MonitorMode, type Situation } from "./types.js";
 
 /**
@@ -64,13 +64,13 @@ export interface WriterTransition {
 }
 
 export interface MonitorState {
-  readonly version: 1;
+  readonly version: 2;
   readonly mode: MonitorMode;
   /** Why the monitor is PASSIVE (MMM's passive_info). */
   readonly passiveInfo: string;
   readonly hosts: Readonly<Record<string, HostRecord>>;
   readonly roles: readonly RoleAssignment[];
-  /** Per host: send time of the last lease renewal that may have reached its agent. */
+  /** Per host: the latest time its agent's lease may run from (lease.ts says how it is booked). */
   readonly leases: Readonly<Record<string, number>>;
   readonly grants: Grants;
   readonly transition: WriterTransition | null;
@@ -91,7 +91,7 @@ export interface InitialStateOptions {
 /**
  * A monitor starting without a status file knows nothing about earlier grants, so it assumes
  * the worst until observations clear it: every host may hold every VIP and be writable, under a
- * lease renewed just now.
+ * lease renewed just now and not answered.
  */
 export function initialMonitorState(config: HaConfig, now: number, options: InitialStateOptions = {}): MonitorState {
   const hostState = options.hostState ?? "AWAITING_RECOVERY";
@@ -101,12 +101,12 @@ export function initialMonitorState(config: HaConfig, now: number, options: Init
   const vips: Record<string, string[]> = {};
   for (const r of config.roles) for (const ip of r.ips) vips[ip] = [...names];
   return {
-    version: 1,
+    version: 2,
     mode: config.startMode,
     passiveInfo: config.startMode === "PASSIVE" ? "Configured to start up in passive mode." : "",
     hosts,
     roles: config.roles.flatMap((r) => r.ips.map((ip) => ({ role: r.name, ip, host: null }))),
-    leases: Object.fromEntries(names.map((n) => [n, now])),
+    leases: Object.fromEntries(names.map((n) => [n, now + config.unansweredLeaseDelayMs])),
     grants: { vips, writable: [...names] },
     transition: null,
     lastWriter: null,
@@ -153,7 +153,7 @@ export function adoptMonitorState(state: MonitorState, config: HaConfig, now: nu
   }
   const leases: Record<string, number> = {};
   for (const n of names) {
-    const t = state.leases[n] ?? (added.includes(n) ? now : undefined);
+    const t = state.leases[n] ?? (added.includes(n) ? now + config.unansweredLeaseDelayMs : undefined);
     if (t !== undefined) leases[n] = t;
   }
   const t = state.transition;
@@ -167,13 +167,6 @@ export function adoptMonitorState(state: MonitorState, config: HaConfig, now: nu
     transition: transitionOk ? t : null,
     lastWriter: state.lastWriter !== null && names.includes(state.lastWriter) ? state.lastWriter : null,
   };
-}
-
-/** The daemon calls this after each renewal it sent, unless the connection failed before sending. */
-export function recordLeaseSent(state: MonitorState, host: string, sentAt: number): MonitorState {
-  const prev = state.leases[host];
-  if (prev !== undefined && prev >= sentAt) return state;
-  return { ...state, leases: { ...state.leases, [host]: sentAt } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -196,7 +189,7 @@ const hostRecordSchema = z
 
 export const monitorStateSchema = z
   .object({
-    version: z.literal(1),
+    version: z.literal(2),
     mode: z.enum(MONITOR_MODES),
     passiveInfo: z.string(),
     hosts: z.record(z.string(), hostRecordSchema),
@@ -240,9 +233,10 @@ export function parseMonitorState(text: string, file: string): MonitorState {
     );
   }
   const version = (data as { version?: unknown } | null)?.version;
-  if (version !== 1) {
+  if (version === 1) data = fromVersion1(data as { leases?: unknown });
+  else if (version !== 2) {
     throw new ConfigError(
-      `${file}: status file version ${JSON.stringify(version)} is not supported (expected 1); move it away to start without stored status`,
+      `${file}: status file version ${JSON.stringify(version)} is not supported (expected 2); move it away to start without stored status`,
     );
   }
   const r = monitorStateSchema.safeParse(data);
@@ -251,4 +245,16 @@ export function parseMonitorState(text: string, file: string): MonitorState {
     throw new ConfigError(`${file}: invalid monitor status file; move it away to start without stored status`, problems);
   }
   return r.data as MonitorState;
+}
+
+/**
+ * Version 1 stored each lease's last send time, before leases were counted from answers: read
+ * as unanswered renewals, with the default timing's delay (an older monitor had no other).
+ */
+function fromVersion1(data: { leases?: unknown }): unknown {
+  const delay = DEFAULT_LEASE_TIMING.maxMessageAgeMs + DEFAULT_LEASE_TIMING.maxClockSkewMs;
+  const leases = data.leases;
+  if (leases === null || typeof leases !== "object") return { ...data, version: 2 };
+  const moved = Object.entries(leases).map(([h, t]) => [h, typeof t === "number" ? t + delay : t]);
+  return { ...data, version: 2, leases: Object.fromEntries(moved) };
 }

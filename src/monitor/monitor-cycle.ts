@@ -1,7 +1,7 @@
 import {
   decide,
   evaluateChecks,
-  recordLeaseSent,
+  recordRenewal,
   writerRole,
   type Action,
   type AgentObservation,
@@ -14,6 +14,7 @@ import {
   type MysqlObservation,
   NOT_OBSERVED,
   type RawCheckResult,
+  type RenewalOutcome,
   type Snapshot,
 } from "../ha/index.js";
 import type { CheckName } from "../mmm-config/model.js";
@@ -83,6 +84,12 @@ export interface CycleContext {
   readonly suspectBudgetMs?: number;
   /** Hosts with a wait-catchup request in flight (one at a time per host). */
   readonly catchupInFlight?: Set<string>;
+  /**
+   * Hosts whose actions from an earlier cycle are still being sent; the daemon keeps one map for
+   * its life. With it a cycle waits EXECUTE_BUDGET_MS for each host's actions, not for the
+   * slowest agent's timeouts (see execute).
+   */
+  readonly sending?: Map<string, Promise<void>>;
 }
 
 export interface LoopState {
@@ -92,6 +99,8 @@ export interface LoopState {
   readonly lastRun: Readonly<Record<string, number>>;
   /** The last snapshot, with `state` as it stands after the cycle (what `mmm control` reads). */
   readonly snapshot: Snapshot | null;
+  /** Host → when the last lease renewal was sent to it (not persisted: it only paces renewals). */
+  readonly renewedAt?: Readonly<Record<string, number>>;
 }
 
 export interface CycleResult {
@@ -262,18 +271,19 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
   const snapshot: Snapshot = { config, state: loop.state, checks, observed, network, ...(arp ? { arp } : {}) };
   const decision = decide(snapshot, now, ctx.deps);
 
-  // Renewals all carry one send time, persisted before anything is sent: a monitor that dies
-  // mid-cycle restarts believing every renewal of this cycle may have arrived.
+  // Renewals all carry one send time and are booked as unanswered before anything is sent: a
+  // monitor that dies mid-cycle restarts believing every renewal of this cycle may have arrived.
   const renewAt = io.now();
   // decide() renews every lease every cycle; while the monitor cycles fast (a check in its
-  // trap_period, a writer move) that would be ten requests a second per agent. A renewal that
-  // may have arrived less than RENEW_MIN_INTERVAL_MS ago is enough: the lease is several times longer.
+  // trap_period, a writer move) that would be ten requests a second per agent. A renewal sent
+  // less than RENEW_MIN_INTERVAL_MS ago is enough: the lease is several times longer.
+  const renewedAt: Record<string, number> = { ...loop.renewedAt };
   const actions = decision.actions.filter(
-    (a) => a.kind !== "renew-lease" || !(renewAt - (loop.state.leases[a.host] ?? -Infinity) < RENEW_MIN_INTERVAL_MS),
+    (a) => a.kind !== "renew-lease" || !(renewAt - (renewedAt[a.host] ?? -Infinity) < RENEW_MIN_INTERVAL_MS),
   );
   const renewals = actions.filter((a) => a.kind === "renew-lease");
   let pessimistic = decision.next;
-  for (const a of renewals) pessimistic = recordLeaseSent(pessimistic, a.host, renewAt);
+  for (const a of renewals) pessimistic = recordRenewal(pessimistic, a.host, renewAt, { kind: "unanswered" }, config);
   // A change is always written before its actions go out (a monitor process that dies then
   // restarts from it) and fsynced — first only when it must be (durableFirst), otherwise right
   // after the actions are sent: the fsync costs hundreds of ms on a busy disk, twice per failover.
@@ -283,17 +293,18 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
   if (decision.changed) io.log(decision.reason);
   for (const e of decision.events) io.log(e);
 
-  const delivered = await timed("execute", execute(ctx, actions, renewAt, io, timings));
-  let after = pessimistic;
-  if (renewals.some((a) => !delivered.has(a.host))) {
-    after = decision.next;
-    for (const a of renewals) if (delivered.has(a.host)) after = recordLeaseSent(after, a.host, renewAt);
+  const outcomes = await timed("execute", execute(ctx, actions, renewAt, io, timings));
+  let after = decision.next;
+  for (const a of renewals) {
+    const outcome = outcomes.get(a.host) ?? { kind: "unanswered" };
+    if (outcome.kind !== "not-sent") renewedAt[a.host] = renewAt;
+    after = recordRenewal(after, a.host, renewAt, outcome, config);
   }
   if (decision.changed && !first) await timed("fsync", io.persist(after, true));
   else if (after !== pessimistic) await io.persist(after, false);
 
   return {
-    loop: { state: after, checks, lastRun, snapshot: { ...snapshot, state: after } },
+    loop: { state: after, checks, lastRun, snapshot: { ...snapshot, state: after }, renewedAt },
     decision,
     timings,
   };
@@ -332,14 +343,20 @@ function repThreads(mysql: MysqlProbe): ProbeResult {
   return { ok: false, outcome: "error", message: "ERROR: Replication is broken", cause: `${which} thread not running` };
 }
 
+/** How long a cycle waits for one host's actions before leaving them to finish on their own. */
+export const EXECUTE_BUDGET_MS = 300;
+
 /**
  * Sends the actions: one queue per host, in decide's order within a host, hosts in parallel.
  * Order across hosts is not needed for safety — decide grants nothing to one host until an
  * observation or an expired lease shows no other host holds it — and parallel queues keep a
  * cycle as short as its slowest agent. After a host fails to answer, its remaining actions this
  * cycle are skipped (the next cycle decides again), so one dead agent costs one timeout, not one
- * per action. wait-catchup is not awaited: it only speeds up the next cycles. Returns the hosts
- * whose lease renewal may have arrived.
+ * per action. With ctx.sending, a queue still running after EXECUTE_BUDGET_MS goes on without
+ * the cycle, and later cycles send that host nothing until it ends: an unreachable agent's
+ * timeouts then cannot hold back the cycle that promotes another host. wait-catchup is not
+ * awaited: it only speeds up the next cycles. Returns what became of each renewal: one not
+ * answered within the cycle counts as unanswered.
  */
 async function execute(
   ctx: CycleContext,
@@ -347,8 +364,8 @@ async function execute(
   renewAt: number,
   io: MonitorIo,
   timings: Record<string, number> = {},
-): Promise<Set<string>> {
-  const delivered = new Set<string>();
+): Promise<Map<string, RenewalOutcome>> {
+  const outcomes = new Map<string, RenewalOutcome>();
   const queues = new Map<string, Action[]>();
   for (const action of actions) {
     if (action.kind === "alert" || action.kind === "kill-host") {
@@ -362,35 +379,46 @@ async function execute(
     q.push(action);
     queues.set(name, q);
   }
+  const run = async (name: string, queue: readonly Action[]): Promise<void> => {
+    const host = ctx.hosts.find((h) => h.name === name)!;
+    for (const action of queue) {
+      const now = io.now();
+      const request = toAgentRequest(action, ctx.hosts, action.kind === "renew-lease" ? renewAt : now, now);
+      if (request === null) continue;
+      if (request.kind === "wait-catchup") {
+        const inflight = ctx.catchupInFlight;
+        if (inflight?.has(name)) continue;
+        inflight?.add(name);
+        void io.send(host, request, request.timeoutMs + ctx.agentTimeoutMs).then((r) => {
+          inflight?.delete(name);
+          if (!r.ok) io.log(`wait-catchup on ${name}: ${r.error}`);
+        });
+        continue;
+      }
+      const r = await io.send(host, request, ctx.agentTimeoutMs);
+      const key = `${request.kind} ${name}`;
+      timings[key] = (timings[key] ?? 0) + io.now() - now;
+      if (action.kind === "renew-lease") {
+        outcomes.set(name, r.ok ? { kind: "answered", at: io.now() } : r.delivered === "no" ? { kind: "not-sent" } : { kind: "unanswered" });
+      }
+      if (r.ok) continue;
+      io.log(`${action.kind} on ${name} failed: ${r.error}`);
+      return;
+    }
+  };
+  const sending = ctx.sending;
   await Promise.all(
     [...queues].map(async ([name, queue]) => {
-      const host = ctx.hosts.find((h) => h.name === name)!;
-      for (const action of queue) {
-        const now = io.now();
-        const request = toAgentRequest(action, ctx.hosts, action.kind === "renew-lease" ? renewAt : now, now);
-        if (request === null) continue;
-        if (request.kind === "wait-catchup") {
-          const inflight = ctx.catchupInFlight;
-          if (inflight?.has(name)) continue;
-          inflight?.add(name);
-          void io.send(host, request, request.timeoutMs + ctx.agentTimeoutMs).then((r) => {
-            inflight?.delete(name);
-            if (!r.ok) io.log(`wait-catchup on ${name}: ${r.error}`);
-          });
-          continue;
-        }
-        const r = await io.send(host, request, ctx.agentTimeoutMs);
-        const key = `${request.kind} ${name}`;
-        timings[key] = (timings[key] ?? 0) + io.now() - now;
-        if (r.ok) {
-          if (action.kind === "renew-lease") delivered.add(name);
-          continue;
-        }
-        if (action.kind === "renew-lease" && r.delivered === "maybe") delivered.add(name);
-        io.log(`${action.kind} on ${name} failed: ${r.error}`);
+      if (!sending) return run(name, queue);
+      if (sending.has(name)) {
+        if (queue.some((a) => a.kind === "renew-lease")) outcomes.set(name, { kind: "not-sent" });
         return;
       }
+      const done = run(name, queue).finally(() => sending.delete(name));
+      sending.set(name, done);
+      await Promise.race([done, sleep(EXECUTE_BUDGET_MS)]);
     }),
   );
-  return delivered;
+  // A copy: a renewal answered after this cycle stays booked as unanswered.
+  return new Map(outcomes);
 }

@@ -4,7 +4,8 @@ import { agentLeaseStep, NO_LEASE, type AgentLeaseState } from "../../src/ha/lea
 import type { AgentRequest } from "../../src/protocol/agent-messages.js";
 
 const NOW = 1_700_000_000_000;
-const OPTS = { roleIps: ["192.168.77.100", "192.168.77.101", "192.168.77.102"], maxMessageAgeMs: 500 };
+// The agent fences itself 0.2 s before its lease ends (ha/lease.ts).
+const OPTS = { roleIps: ["192.168.77.100", "192.168.77.101", "192.168.77.102"], maxMessageAgeMs: 500, earlyMs: 200 };
 const WRITER = "192.168.77.100";
 const READER = "192.168.77.101";
 
@@ -102,10 +103,10 @@ describe("agent commands", () => {
   it("renew-lease starts the lease and renews the kernel lifetime of every VIP held", () => {
     const both: AgentObserved = { vips: [WRITER, READER], writable: true, replica: null };
     const p = plan({ kind: "renew-lease", leaseMs: 5_000, sentAt: NOW - 10 }, both, NO_LEASE);
-    expect(p.ok && p.lease).toEqual({ expiresAt: NOW + 5_000, lastSentAt: NOW - 10, renewedAt: NOW });
+    expect(p.ok && p.lease).toEqual({ expiresAt: NOW + 4_800, lastSentAt: NOW - 10, renewedAt: NOW });
     expect(ops(p)).toEqual([
-      { kind: "renew-ip", ip: WRITER, lifetimeS: 5 },
-      { kind: "renew-ip", ip: READER, lifetimeS: 5 },
+      { kind: "renew-ip", ip: WRITER, lifetimeS: 4 },
+      { kind: "renew-ip", ip: READER, lifetimeS: 4 },
     ]);
   });
 
@@ -156,16 +157,16 @@ describe("stale commands", () => {
     const req: AgentRequest = { kind: "renew-lease", leaseMs: 3_000, sentAt: NOW - 100 };
     const p = planAgentRequest(req, writer, NO_LEASE, NOW + 2_000, { ...OPTS, receivedAt: NOW });
     // The lease runs from arrival, not from when the queue reached it.
-    expect(p.ok && p.lease.expiresAt).toBe(NOW + 3_000);
+    expect(p.ok && p.lease.expiresAt).toBe(NOW + 2_800);
     expect(ops(p)).toEqual([{ kind: "renew-ip", ip: WRITER, lifetimeS: 1 }]);
     // Planned as arriving late, it grants only the lease left from when it was due.
     const late = planAgentRequest(req, writer, NO_LEASE, NOW + 2_000, OPTS);
-    expect(late.ok && late.lease.expiresAt).toBe(NOW - 100 + 500 + 3_000);
+    expect(late.ok && late.lease.expiresAt).toBe(NOW - 100 + 500 + 2_800);
   });
 
   it("a late renew-lease grants only what is left of its lease; one from the future or long expired is refused", () => {
     const late = planAgentRequest({ kind: "renew-lease", leaseMs: 3_000, sentAt: NOW - 700 }, writer, NO_LEASE, NOW, OPTS);
-    expect(late.ok && late.lease.expiresAt).toBe(NOW - 700 + 500 + 3_000);
+    expect(late.ok && late.lease.expiresAt).toBe(NOW - 700 + 500 + 2_800);
     expect(late.ok && late.detail).toBe("lease renewed for 3000 ms (lease renewal arrived 0.7 s after it was sent: lease counted from 0.5 s after sending)");
     expect(refusal(planAgentRequest({ kind: "renew-lease", leaseMs: 3_000, sentAt: NOW + 501 }, writer, NO_LEASE, NOW, OPTS))).toMatch(/in this host's future/);
     expect(refusal(planAgentRequest({ kind: "renew-lease", leaseMs: 3_000, sentAt: NOW - 3_500 }, writer, NO_LEASE, NOW, OPTS))).toMatch(

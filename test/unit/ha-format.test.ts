@@ -131,7 +131,7 @@ describe("mmm control why", () => {
         "  rep_backlog  OK since 2024/05/01 09:00:00: OK: Backlog is null",
         "flap counter: 1 downtime since 2024/05/01 09:59:55 (flapping after more than 3 within 3600 s)",
         "agent: does not answer",
-        "lease: last renewal sent 5.0 s ago; expired — the agent has dropped its VIPs and write access",
+        "lease: expired 1.9 s ago — the agent has dropped its VIPs and write access",
         "roles: none",
         "next: becomes AWAITING_RECOVERY once ping and mysql answer again (REPLICATION_FAIL/DELAY if its replication is not fine)",
         "",
@@ -165,7 +165,7 @@ describe("mmm control why", () => {
         "  192.168.1.100: unassigned",
         "hosts: db1 (HARD_OFFLINE), db2 (eligible)",
         "moving from db1 to db2 since 2024/05/01 09:59:59: moving writer from db1 to db2 because db1 is HARD_OFFLINE (ping: no answer for 2.0 s)",
-        "  waiting: db1 does not answer; its lease expires in 3.1 s",
+        "  waiting: db1 does not answer; its lease expires in 2.1 s",
         "",
       ].join("\n"),
     );

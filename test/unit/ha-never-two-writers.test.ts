@@ -7,10 +7,10 @@
  * agentLeaseStep (modelled as surviving agent crashes: VIP lifetimes / a watchdog, see the
  * report), and clients writing to every host that accepts writes. The monitor loop is the real
  * one: raw check results → evaluateChecks → snapshot → (random control command) → decide →
- * actions executed in order against the world → recordLeaseSent.
+ * actions executed in order against the world → recordRenewal with what the monitor learnt.
  *
  * Random events: mysqld kill/start, network cut/restore, agent channel loss, agent restart,
- * observation timeouts, renewals delayed up to maxMessageAge, clock skew, LOCK TABLES on a
+ * observation timeouts, renewals delayed up to 3 × maxMessageAge and their answers lost, clock skew, LOCK TABLES on a
  * replica, resync of a broken host, monitor restart with and without its status file, the
  * monitor losing its own network, and commands (move_role [--force], set_online/offline, modes).
  * Time steps from 0.1 s to 6 s, so leases expire at every phase of a move.
@@ -21,6 +21,7 @@
 import { describe, expect, it } from "vitest";
 import {
   CHECK_NAMES,
+  DEFAULT_LEASE_TIMING,
   EMPTY_CHECKS,
   NO_LEASE,
   agentLeaseStep,
@@ -30,7 +31,8 @@ import {
   haConfigFromMmm,
   initialMonitorState,
   parseControlCommand,
-  recordLeaseSent,
+  agentLeaseOptions,
+  recordRenewal,
   runControlCommand,
   type Action,
   type AgentLeaseState,
@@ -39,6 +41,7 @@ import {
   type HostObservation,
   type MonitorState,
   type RawCheckResult,
+  type RenewalOutcome,
 } from "../../src/ha/index.js";
 import { RECOMMENDED_CHECKS, parseMmmConfig } from "../../src/mmm-config/index.js";
 import { readFileSync } from "node:fs";
@@ -57,6 +60,7 @@ function mulberry32(seed: number): () => number {
 
 const DIR = join(import.meta.dirname, "../fixtures/mmm-config/tutorial");
 const mmm = parseMmmConfig(readFileSync(join(DIR, "mmm_mon.conf"), "utf8"), "mmm_mon.conf", (n) => readFileSync(join(DIR, n), "utf8"));
+const LEASE_OPTIONS = agentLeaseOptions(DEFAULT_LEASE_TIMING);
 const CONFIG: HaConfig = {
   ...haConfigFromMmm({ ...mmm, checks: RECOMMENDED_CHECKS }),
   autoSetOnlineMs: 5000,
@@ -132,7 +136,7 @@ class World {
   tickAgents(now: number): void {
     for (const h of this.hosts.values()) {
       if (h.lease.expiresAt === null || now < h.lease.expiresAt + 100) continue;
-      const r = agentLeaseStep(h.lease, { kind: "tick" }, h.lease.expiresAt + 100, { maxMessageAgeMs: CONFIG.maxMessageAgeMs });
+      const r = agentLeaseStep(h.lease, { kind: "tick" }, h.lease.expiresAt + 100, LEASE_OPTIONS);
       h.lease = r.state;
       for (const a of r.actions) this.agentAct(h, a.kind);
       this.assertSafe(now, `lease expiry on ${h.name}`);
@@ -143,51 +147,55 @@ class World {
     if (kind === "set-read-only") h.readOnly = true;
   }
   restartAgent(h: Host, now: number): void {
-    const r = agentLeaseStep(h.lease, { kind: "start" }, now + h.skew, { maxMessageAgeMs: CONFIG.maxMessageAgeMs });
+    const r = agentLeaseStep(h.lease, { kind: "start" }, now + h.skew, LEASE_OPTIONS);
     h.lease = r.state;
     for (const a of r.actions) this.agentAct(h, a.kind);
   }
-  /** Executes one action; returns whether a renewal may have reached the agent. */
-  execute(a: Action, now: number): boolean {
-    if (a.kind === "alert" || a.kind === "wait-catchup") return false;
+  /** Executes one action; for a renewal, returns what the monitor learns of it. */
+  execute(a: Action, now: number): RenewalOutcome {
+    const none: RenewalOutcome = { kind: "not-sent" };
+    if (a.kind === "alert" || a.kind === "wait-catchup") return none;
     const h = this.h(a.host);
-    if (!this.reachable(h)) return a.kind === "renew-lease" && this.rnd() < 0.3; // sent, outcome unknown
+    if (!this.reachable(h)) return a.kind === "renew-lease" && this.rnd() < 0.3 ? { kind: "unanswered" } : none; // sent, outcome unknown
     const agentNow = now + h.skew;
     switch (a.kind) {
       case "renew-lease": {
         // Up to three times the allowed age: a late renewal is accepted but must grant less.
         const delay = Math.floor(this.rnd() * 3 * CONFIG.maxMessageAgeMs);
         // Applied at once with the expiry it gets on receipt (later is never less safe here).
-        const r = agentLeaseStep(h.lease, { kind: "renew", sentAt: now, leaseMs: a.leaseMs }, agentNow + delay, { maxMessageAgeMs: CONFIG.maxMessageAgeMs });
+        const r = agentLeaseStep(h.lease, { kind: "renew", sentAt: now, leaseMs: a.leaseMs }, agentNow + delay, LEASE_OPTIONS);
+        // A refused renewal is answered with an error: the monitor books it as unanswered.
+        if (r.state === h.lease) return { kind: "unanswered" };
         h.lease = r.state.expiresAt !== null ? { ...r.state, expiresAt: r.state.expiresAt - h.skew } : r.state;
-        return true;
+        // The answer comes back after receipt, or is lost.
+        return this.rnd() < 0.2 ? { kind: "unanswered" } : { kind: "answered", at: now + delay + Math.floor(this.rnd() * 50) };
       }
       case "fence":
         for (const ip of a.ips) h.vips.delete(ip);
         h.readOnly = true;
-        return false;
+        return none;
       case "set-read-only":
         h.readOnly = true;
-        return false;
+        return none;
       case "set-writable":
         if (h.mysqld && agentMayHoldRoles(h.lease, now)) h.readOnly = false;
-        return false;
+        return none;
       case "add-vip":
         if (agentMayHoldRoles(h.lease, now)) h.vips.add(a.ip);
-        return false;
+        return none;
       case "remove-vip":
         h.vips.delete(a.ip);
-        return false;
+        return none;
       case "repoint-replica":
         h.source = a.source;
-        return false;
+        return none;
       case "kill-host":
         h.mysqld = false;
         h.vips.clear();
         h.lease = NO_LEASE;
-        return false;
+        return none;
       case "announce-vip":
-        return false;
+        return none;
     }
   }
   /** Clients write where writes are accepted; replication copies and applies. */
@@ -363,9 +371,9 @@ function runHistory(seed: number, steps: number): RunStats {
     world.log.push(`  ${d.code}: ${d.reason}`);
     state = d.next;
     for (const a of d.actions) {
-      const maybeDelivered = monitorNet && world.execute(a, now);
+      const outcome: RenewalOutcome = monitorNet ? world.execute(a, now) : { kind: "not-sent" };
       world.assertSafe(now, `${a.kind} ${"host" in a ? a.host : ""} (${d.code}: ${d.reason})`);
-      if (a.kind === "renew-lease" && maybeDelivered) state = recordLeaseSent(state, a.host, now);
+      if (a.kind === "renew-lease") state = recordRenewal(state, a.host, now, outcome, CONFIG);
     }
     const writer = [...world.hosts.values()].find((x) => world.writable(x))?.name ?? null;
     if (writer !== null && writer !== lastWriter) {

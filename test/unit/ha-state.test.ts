@@ -42,8 +42,8 @@ describe("the status file", () => {
     expect(problems(() => parseMonitorState("db1|ONLINE|writer(192.168.1.100)\n", file))[0]).toMatch(
       /^\/var\/lib\/mysql-mmm\/mmm_mond.status: not a monitor status file \(.*\); move it away to start without stored status$/,
     );
-    expect(problems(() => parseMonitorState('{"version": 2}', file))).toEqual([
-      `${file}: status file version 2 is not supported (expected 1); move it away to start without stored status`,
+    expect(problems(() => parseMonitorState('{"version": 3}', file))).toEqual([
+      `${file}: status file version 3 is not supported (expected 2); move it away to start without stored status`,
     ]);
     const bad = JSON.parse(serializeMonitorState(buildState(config)));
     bad.hosts.db1.state = "OFFLINE";
@@ -56,13 +56,26 @@ describe("the status file", () => {
   });
 });
 
+describe("a version 1 status file", () => {
+  it("is read with its leases' send times moved to the latest time an unanswered renewal may run from", () => {
+    const v2 = buildState(config, { leases: { db1: -0.5, db2: -0.4 } });
+    const v1 = JSON.parse(serializeMonitorState(v2));
+    v1.version = 1;
+    v1.leases = { db1: at(-0.5), db2: at(-0.4) };
+    const read = parseMonitorState(JSON.stringify(v1), "mmm_mond.status");
+    expect(read.version).toBe(2);
+    expect(read.leases).toEqual({ db1: at(0.5), db2: at(0.6) });
+    expect({ ...read, leases: v2.leases }).toEqual({ ...v2, leases: v2.leases });
+  });
+});
+
 describe("initialMonitorState", () => {
-  it("assumes every host may hold everything, under a lease renewed now", () => {
+  it("assumes every host may hold everything, under a lease renewed now and not answered", () => {
     const s = initialMonitorState(config, at(0));
     expect(Object.values(s.hosts).map((h) => h.state)).toEqual(["AWAITING_RECOVERY", "AWAITING_RECOVERY", "AWAITING_RECOVERY", "AWAITING_RECOVERY"]);
     expect(s.grants.vips["192.168.1.100"]).toEqual(["db1", "db2", "db3", "db4"]);
     expect(s.grants.writable).toEqual(["db1", "db2", "db3", "db4"]);
-    expect(s.leases).toEqual({ db1: at(0), db2: at(0), db3: at(0), db4: at(0) });
+    expect(s.leases).toEqual({ db1: at(1), db2: at(1), db3: at(1), db4: at(1) });
     expect(s.roles.every((r) => r.host === null)).toBe(true);
     expect(s.mode).toBe("ACTIVE");
   });
@@ -87,6 +100,6 @@ describe("adoptMonitorState", () => {
     ]);
     expect(s.grants.vips["192.168.1.105"]).toContain("db5");
     expect(s.grants.writable).toContain("db5");
-    expect(s.leases.db5).toBe(at(0));
+    expect(s.leases.db5).toBe(at(1));
   });
 });

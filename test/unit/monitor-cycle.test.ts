@@ -8,7 +8,7 @@ import type { AgentRequest } from "../../src/protocol/agent-messages.js";
 import type { MonitoredHost } from "../../src/monitor/agent-request.js";
 import { sqlGtidOps } from "../../src/monitor/gtid-ops.js";
 import { slowest } from "../../src/monitor/monitor-daemon.js";
-import { RENEW_MIN_INTERVAL_MS, URGENT_PERIOD_MS, durableFirst, initialLoopState, nextCycleDelayMs, runCycle, type CycleContext, type LoopState, type MonitorIo, type SendResult } from "../../src/monitor/monitor-cycle.js";
+import { EXECUTE_BUDGET_MS, RENEW_MIN_INTERVAL_MS, URGENT_PERIOD_MS, durableFirst, initialLoopState, nextCycleDelayMs, runCycle, type CycleContext, type LoopState, type MonitorIo, type SendResult } from "../../src/monitor/monitor-cycle.js";
 import { at, buildState } from "./ha-fixture.js";
 
 const FIX = join(import.meta.dirname, "../fixtures/templates");
@@ -334,6 +334,67 @@ describe("the monitor cycle", () => {
     const pessimistic = fake.persisted.at(-2)!;
     expect(pessimistic.leases.db3).toBeGreaterThan(before);
   });
+});
+
+describe("lease renewals and slow agents", () => {
+  it("books a renewal from when its answer came back; one left unanswered from send + message age + clock skew", async () => {
+    const fake = new FakeCluster("db1");
+    let loop = healthyLoop();
+    settle(fake, loop);
+    loop = await cycles(fake, loop, 1);
+    fake.t += RENEW_MIN_INTERVAL_MS;
+    const send = fake.send.bind(fake);
+    fake.send = async (h, r) => {
+      if (h.name === "db2" && r.kind === "renew-lease") fake.t += 40;
+      if (h.name === "db3" && r.kind === "renew-lease") return { ok: false, delivered: "maybe", error: "db3 did not answer within 1000 ms" };
+      return send(h, r);
+    };
+    const renewAt = fake.t;
+    const r = await runCycle(ctx, loop, fake);
+    expect(r.loop.state.leases.db2).toBe(renewAt + 40);
+    expect(r.loop.state.leases.db3).toBe(renewAt + config.unansweredLeaseDelayMs);
+  });
+
+  it("waits EXECUTE_BUDGET_MS for a hung agent, books its renewal unanswered, and sends it nothing more until it is done", async () => {
+    const fake = new FakeCluster("db1");
+    let loop = healthyLoop();
+    settle(fake, loop);
+    loop = await cycles(fake, loop, 1);
+    const c: CycleContext = { ...ctx, sending: new Map() };
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const send = fake.send.bind(fake);
+    fake.send = async (h, r) => {
+      if (h.name === "db3") await gate;
+      return send(h, r);
+    };
+    fake.t += RENEW_MIN_INTERVAL_MS;
+    const renewAt = fake.t;
+    const started = Date.now();
+    const r = await runCycle(c, loop, fake);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(EXECUTE_BUDGET_MS - 20);
+    expect(Date.now() - started).toBeLessThan(EXECUTE_BUDGET_MS + 400);
+    expect(r.loop.state.leases.db3).toBe(renewAt + config.unansweredLeaseDelayMs);
+    expect(r.loop.state.leases.db2).toBe(renewAt);
+    expect(c.sending?.has("db3")).toBe(true);
+
+    fake.calls.length = 0;
+    fake.t += RENEW_MIN_INTERVAL_MS;
+    const r2 = await runCycle(c, r.loop, fake);
+    expect(fake.calls.map((x) => x.what)).not.toContain("renew-lease db3");
+    expect(fake.calls.map((x) => x.what)).toContain("renew-lease db2");
+    // Not sent: the booking stays where the hung renewal put it.
+    expect(r2.loop.state.leases.db3).toBe(renewAt + config.unansweredLeaseDelayMs);
+
+    release();
+    await new Promise((res) => setTimeout(res, 10));
+    expect(c.sending?.has("db3")).toBe(false);
+    fake.calls.length = 0;
+    fake.t += RENEW_MIN_INTERVAL_MS;
+    const r3 = await runCycle(c, r2.loop, fake);
+    expect(fake.calls.map((x) => x.what)).toContain("renew-lease db3");
+    expect(r3.loop.state.leases.db3).toBe(fake.t);
+  }, 5_000);
 });
 
 describe("durableFirst", () => {
