@@ -11,8 +11,9 @@ import type { Secret } from "../secret.js";
 
 /**
  * The agent daemon: a thin shell around planAgentRequest. Requests and lease ticks run one at a
- * time (observe → plan → run), so what a plan assumed is what the host holds; only wait-catchup
- * runs outside that queue, on its own MySQL session, so a long wait never delays lease expiry.
+ * time (observe → plan → run), so what a plan assumed is what the host holds; only get-state and
+ * wait-catchup run outside that queue, each on its own MySQL session, so neither frequent reads
+ * nor a long wait delays a command or lease expiry.
  */
 export interface AgentDaemonOptions {
   readonly config: MmmConfig;
@@ -135,8 +136,12 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
     }).catch((err: unknown) => o.log(`lease expiry: ${(err as Error).message}`));
   };
 
+  // get-state reads on its own session, so a statement stuck in the queue's (STOP SLAVE behind
+  // a lock) does not silence the agent.
+  const stateMysql = new AgentMysql(mysqlOptions);
+  const stateHost = new AgentHost(hostOptions, stateMysql);
   const state = async (): Promise<AgentState> => {
-    const observed = await host.observe(false);
+    const observed = await stateHost.observe(false);
     const now = Date.now();
     return {
       host: s.name,
@@ -158,6 +163,9 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
       throw new Error(`malformed request: ${why}`);
     }
     const req = parsed.data;
+    // get-state changes nothing, so it reads the host outside the queue: the monitor's reads
+    // (every 0.1 s during a failover) must not delay a renewal or a fence queued behind them.
+    if (req.kind === "get-state") return state();
     const receivedAt = Date.now();
     // A renewal is answered as soon as the lease is extended; extending the VIPs' kernel
     // lifetime (one `ip` process each) still runs in the same slot of the queue, so nothing
@@ -209,7 +217,7 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
       handle,
     );
   } catch (err) {
-    await mysql.close();
+    await Promise.all([mysql.close(), stateMysql.close()]);
     throw new ConfigError(`cannot listen on ${address}:${s.port}: ${(err as Error).message}`);
   }
   const ticker = setInterval(tick, o.timing.agentTickMs);
@@ -227,7 +235,7 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
         o.log("agent stopping: dropping VIPs and setting read_only (nobody renews its lease any more)");
         await dropAll([{ kind: "drop-vips" }, { kind: "set-read-only" }], "agent stop", host);
       }).catch((err: unknown) => o.log(`at stop: ${(err as Error).message}`));
-      await Promise.all([mysql.close(), waitMysql.close(), expiryMysql.close()]);
+      await Promise.all([mysql.close(), waitMysql.close(), expiryMysql.close(), stateMysql.close()]);
     },
   };
 }

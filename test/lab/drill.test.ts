@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureLab, labInventory, LAB_INVENTORY, mmm, sqlOn } from "./support.js";
+import { control } from "./failover-support.js";
 import { Fleet } from "../../src/remote/fleet.js";
 import { runDrill, type DrillReport } from "../../src/drill/run-drill.js";
 import { writeId } from "../../src/drill/drill-analysis.js";
@@ -88,18 +89,27 @@ describe("mmm failover-drill on the lab", () => {
     const res = await mmm(["failover-drill", LAB_INVENTORY, "--mode", "kill", "--restore", "--json"], {}, 400_000);
     const report = JSON.parse(res.stdout) as DrillReport;
     const r = report.rounds[0]!;
-    expect(r.problems).toEqual([]);
+    // Replication in this lab is asynchronous: now and then (2 of 40 bench rounds) the kill
+    // catches db1 with commits it had not yet shipped. Those were never acknowledged (the
+    // survivors hold every acknowledged row: checked below), and db1 rightly stays out as
+    // REPLICATION_FAIL, with `checks` naming the transactions. Anything else must restore.
+    const errant = r.problems.length === 1 && /^restore: db1 stays REPLICATION_FAIL/.test(r.problems[0]!);
+    if (errant) {
+      expect((await control("checks db1")).out).toMatch(/^db1\s+errant\s+\[last change: .+\]  ERROR: transactions not on db2: /m);
+      process.stdout.write("drill kill -9: db1 kept unshipped, unacknowledged commits (asynchronous replication) and stays REPLICATION_FAIL\n");
+    } else expect(r.problems).toEqual([]);
     expect(r.oldWriter).toBe("db1");
     expect(r.newWriter).toBe("db2");
     expect(r.detectionMs).not.toBeNull();
     expect(r.resumedMs).not.toBeNull();
-    expect(r.counts.map((c) => c.host).sort()).toEqual(["db1 (restored)", "db2", "db3", "db4"]);
+    expect(r.counts.map((c) => c.host).sort()).toEqual(errant ? ["db2", "db3", "db4"] : ["db1 (restored)", "db2", "db3", "db4"]);
     for (const c of r.counts) expect([c.host, c.lost.length, c.duplicated.length]).toEqual([c.host, 0, 0]);
     expect(r.violations).toEqual([]);
-    expect(r.restore).not.toBeNull();
     expect(res.code, res.stderr).toBe(report.ok ? 0 : 1);
     // Live progress went to stderr, one line per event.
     expect(res.stderr).toMatch(/round 1 t\+0\.000 drill: fault injected: kill -9 of mysqld_safe and mysqld on db1/);
+    if (errant) return;
+    expect(r.restore).not.toBeNull();
     expect((await sqlOn("db1", "SELECT @@GLOBAL.read_only"))).toBe("0");
     process.stdout.write(`drill kill -9: detected ${r.detectionMs} ms, writes resumed ${r.resumedMs} ms, unavailable ${r.unavailableMs} ms\n`);
   }, 450_000);

@@ -19,7 +19,7 @@ import {
   startWriteLoop,
   until,
   vipsOn,
-  watchHost,
+  watchHostSpan,
   writerOf,
 } from "./failover-support.js";
 
@@ -78,16 +78,17 @@ describe("data safety on failover, on the lab", () => {
     const mon = (await onHost("monitor", "cat /var/log/mysql-mmm/mmm_mond.log")).stdout;
     expect(mon).toMatch(/refusing writes: db2 did not catch up within max_catchup_wait 10 s/);
     // 5. The lock released: the promotion completes by itself.
-    const promoted = watchHost("db2", "writer", 60);
+    const promoted = watchHostSpan("db2", "writer", 60);
     const releaseAt = await nowOn("db2");
     const id = await sqlOn("db2", "SELECT id FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP(200)%' LIMIT 1");
     await sqlOn("db2", `KILL ${id}`);
     await lock;
-    const p = await promoted;
+    const seen = await promoted;
+    const p = seen.to;
     await sleep(2_000);
     const acks = await w.stop();
     const beforeStop = acks.filter((a) => a.at < stopAt).length;
-    const refusedWrites = acks.filter((a) => a.at > stopAt + 5_000 && a.at < p);
+    const refusedWrites = acks.filter((a) => a.at > stopAt + 5_000 && a.at < seen.from);
     expect(refusedWrites, "writes acknowledged while no writer was allowed").toEqual([]);
     const firstAfter = acks.find((a) => a.at >= p - 50);
     log(

@@ -203,19 +203,31 @@ export async function expectRows(table: string, acks: readonly Ack[], hosts: rea
  * A watcher inside `host`: resolves with the epoch ms at which it first holds the writer VIP and
  * is writable (`state` "writer"), or holds neither (`state` "fenced"). The lab hosts share one clock.
  */
-export function watchHost(host: string, state: "writer" | "fenced", seconds = 60): Promise<number> {
+/**
+ * Polls `host` until it is the writer (the writer VIP and read_only=0) or fenced. Resolves with
+ * when the poll that saw it started (`from`) and ended (`to`): the state was first seen between
+ * them. A safety window must end at `from` (a poll's SELECT can take hundreds of ms on a loaded
+ * machine, so writes the new writer took during it are legitimate); a timing is measured to `to`.
+ */
+export function watchHostSpan(host: string, state: "writer" | "fenced", seconds = 60): Promise<{ from: number; to: number }> {
   const cond =
     state === "writer"
       ? `ip -4 -o addr show dev eth0 | grep -q ' ${WRITER_VIP}/' && [ "$(mariadb -N -B -e 'SELECT @@GLOBAL.read_only')" = 0 ]`
       : `! ip -4 -o addr show dev eth0 | grep -q ' ${WRITER_VIP}/' && [ "$(mariadb -N -B -e 'SELECT @@GLOBAL.read_only' 2>/dev/null || echo down)" != 0 ]`;
   return onHost(
     host,
-    `end=$(($(date +%s) + ${seconds})); while [ $(date +%s) -lt $end ]; do if ${cond}; then date +%s%N; exit 0; fi; sleep 0.03; done; exit 1`,
+    `end=$(($(date +%s) + ${seconds})); while [ $(date +%s) -lt $end ]; do t=$(date +%s%N); if ${cond}; then echo "$t $(date +%s%N)"; exit 0; fi; sleep 0.03; done; exit 1`,
     (seconds + 30) * 1000,
   ).then((r) => {
     if (r.code !== 0) throw new Error(`${host} never became ${state} within ${seconds} s: ${r.stderr}`);
-    return Math.round(Number(r.stdout.trim()) / 1e6);
+    const [from, to] = r.stdout.trim().split(" ").map((n) => Math.round(Number(n) / 1e6));
+    return { from: from!, to: to! };
   });
+}
+
+/** When `host` was seen to be the writer or fenced (the end of the poll that saw it). */
+export function watchHost(host: string, state: "writer" | "fenced", seconds = 60): Promise<number> {
+  return watchHostSpan(host, state, seconds).then((s) => s.to);
 }
 
 export async function nowOn(host: string): Promise<number> {
