@@ -54,7 +54,10 @@ export interface MonitorIo {
   ping(host: MonitoredHost, timeoutMs: number): Promise<ProbeResult>;
   /** Connect (or reuse the connection) as the monitor user: SELECT 1, read_only, GTID, SHOW SLAVE STATUS. */
   probeMysql(host: MonitoredHost, timeoutMs: number): Promise<MysqlProbe>;
-  /** The host's executed GTID set again, read after every other host's (ha/index.ts contract). */
+  /**
+   * The host's executed GTID set again, read after every other host's (ha/index.ts contract);
+   * null when there is none to read; rejects when mysqld did not answer.
+   */
   readGtid(host: MonitoredHost, timeoutMs: number): Promise<string | null>;
   /** The agent's get-state; null when it does not answer in time. */
   agentState(host: MonitoredHost, timeoutMs: number): Promise<AgentObservation | null>;
@@ -125,8 +128,13 @@ export const SUSPECT_BUDGET_MS = 200;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** A host whose ping or mysql check is failing or within its trap_period: its probes may hang. */
-function isSuspect(checks: ChecksState, host: string): boolean {
+/**
+ * A host whose ping or mysql check is failing or within its trap_period, or whose agent did not
+ * answer last cycle: its probes may hang.
+ */
+function isSuspect(loop: LoopState, host: string): boolean {
+  if (loop.snapshot?.observed[host]?.agent === null) return true;
+  const checks = loop.checks;
   const byHost = checks.hosts[host];
   return (["ping", "mysql"] as const).some((c) => {
     const s = byHost?.[c];
@@ -232,7 +240,7 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
       const pending = inFlight?.get(h.name);
       const t = io.now();
       const probe = (pending ?? probeHost(h)).finally(() => (timings[`probe ${h.name}`] = io.now() - t));
-      const suspect = pending !== undefined || isSuspect(loop.checks, h.name);
+      const suspect = pending !== undefined || isSuspect(loop, h.name);
       let done: HostProbe | null;
       if (inFlight && suspect) {
         done = await Promise.race([probe, sleep(ctx.suspectBudgetMs ?? SUSPECT_BUDGET_MS).then(() => null)]);
@@ -257,7 +265,16 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
     ctx.hosts
       .filter((h) => writers.has(h.name) && observed[h.name]?.mysql)
       .map(async (h) => {
-        const gtid = await timed(`gtid ${h.name}`, io.readGtid(h, config.checks.mysql.timeoutMs).catch(() => null));
+        const timeoutMs = config.checks.mysql.timeoutMs;
+        const gtid = await timed(
+          `gtid ${h.name}`,
+          io.readGtid(h, timeoutMs).catch(() => {
+            // The writer's mysqld stopped answering since its probe: the mysql check's
+            // trap_period starts now, not a cycle later.
+            raw.push({ host: h.name, check: "mysql", at: io.now(), outcome: "error", message: `ERROR: no answer within ${timeoutMs / 1000} s`, cause: "no answer" });
+            return null;
+          }),
+        );
         const o = observed[h.name]!;
         const { gtidExecuted: _stale, ...mysql } = o.mysql!;
         // Without a fresh read the stale one is dropped rather than risk a false errant verdict.

@@ -81,9 +81,9 @@ export class MysqlChecker {
     try {
       const [gtid] = await withTimeout(session.conn.query(selectGtidState(session.dialect).sql), timeoutMs, "GTID state");
       return gtidText(parseGtidState(session.dialect, firstRow(gtid))) || null;
-    } catch {
+    } catch (err) {
       this.#drop(host.name);
-      return null;
+      throw err;
     }
   }
 

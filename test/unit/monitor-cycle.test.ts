@@ -336,6 +336,48 @@ describe("the monitor cycle", () => {
   });
 });
 
+describe("detection when a host goes silent", () => {
+  it("starts the writer's mysql trap_period in the cycle whose GTID re-read got no answer", async () => {
+    const fake = new FakeCluster("db1");
+    let loop = healthyLoop();
+    settle(fake, loop);
+    loop = await cycles(fake, loop, 1);
+    fake.readGtid = async (h: MonitoredHost) => {
+      if (h.name === "db1") throw new Error("GTID state: no answer within 1000 ms");
+      return GTID;
+    };
+    fake.t += 500;
+    const r = await runCycle(ctx, loop, fake);
+    expect(r.loop.checks.hosts.db1?.mysql).toMatchObject({ ok: true, failingSince: fake.t });
+    expect(r.loop.checks.hosts.db2?.mysql?.failingSince).toBeNull();
+  });
+
+  it("does not wait for the probes of a host whose agent did not answer last cycle", async () => {
+    const fake = new FakeCluster("db1");
+    let loop = healthyLoop();
+    settle(fake, loop);
+    const c: CycleContext = { ...ctx, inFlight: new Map(), suspectBudgetMs: 20 };
+    loop = (await runCycle(c, loop, fake)).loop;
+    fake.hosts.db3!.agentUp = false;
+    loop = (await runCycle(c, loop, fake)).loop;
+    expect(loop.snapshot?.observed.db3?.agent).toBeNull();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const probe = fake.probeMysql.bind(fake);
+    fake.probeMysql = async (h: MonitoredHost) => {
+      if (h.name === "db3") await gate;
+      return probe(h);
+    };
+    fake.t += 500;
+    const started = Date.now();
+    const r = await runCycle(c, loop, fake);
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(c.inFlight?.has("db3")).toBe(true);
+    release();
+    await r;
+  }, 5_000);
+});
+
 describe("lease renewals and slow agents", () => {
   it("books a renewal from when its answer came back; one left unanswered from send + message age + clock skew", async () => {
     const fake = new FakeCluster("db1");
