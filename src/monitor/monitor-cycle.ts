@@ -63,7 +63,8 @@ export interface MonitorIo {
   agentState(host: MonitoredHost, timeoutMs: number): Promise<AgentObservation | null>;
   /** Whether the monitor reaches at least one of ping_ips. */
   network(timeoutMs: number): Promise<boolean>;
-  send(host: MonitoredHost, request: AgentRequest, timeoutMs: number): Promise<SendResult>;
+  /** `unsentBy`: withdraw the request if its connection has not opened when this fires. */
+  send(host: MonitoredHost, request: AgentRequest, timeoutMs: number, unsentBy?: AbortSignal): Promise<SendResult>;
   /** Writes status_path atomically (temp file + rename); `durable`: fsync first. */
   persist(state: MonitorState, durable: boolean): Promise<void>;
   log(line: string): void;
@@ -371,9 +372,11 @@ export const EXECUTE_BUDGET_MS = 300;
  * cycle are skipped (the next cycle decides again), so one dead agent costs one timeout, not one
  * per action. With ctx.sending, a queue still running after EXECUTE_BUDGET_MS goes on without
  * the cycle, and later cycles send that host nothing until it ends: an unreachable agent's
- * timeouts then cannot hold back the cycle that promotes another host. wait-catchup is not
- * awaited: it only speeds up the next cycles. Returns what became of each renewal: one not
- * answered within the cycle counts as unanswered.
+ * timeouts then cannot hold back the cycle that promotes another host. A renewal still
+ * connecting when the cycle moves on is withdrawn, and one not yet reached is skipped: neither is
+ * sent, so a cut-off host's lease bound does not grow. wait-catchup is not awaited: it only
+ * speeds up the next cycles. Returns what became of each renewal: one sent and not answered
+ * within the cycle counts as unanswered.
  */
 async function execute(
   ctx: CycleContext,
@@ -396,9 +399,14 @@ async function execute(
     q.push(action);
     queues.set(name, q);
   }
+  const late = new AbortController();
   const run = async (name: string, queue: readonly Action[]): Promise<void> => {
     const host = ctx.hosts.find((h) => h.name === name)!;
     for (const action of queue) {
+      if (action.kind === "renew-lease" && late.signal.aborted) {
+        outcomes.set(name, { kind: "not-sent" });
+        continue;
+      }
       const now = io.now();
       const request = toAgentRequest(action, ctx.hosts, action.kind === "renew-lease" ? renewAt : now, now);
       if (request === null) continue;
@@ -412,7 +420,7 @@ async function execute(
         });
         continue;
       }
-      const r = await io.send(host, request, ctx.agentTimeoutMs);
+      const r = await io.send(host, request, ctx.agentTimeoutMs, action.kind === "renew-lease" ? late.signal : undefined);
       const key = `${request.kind} ${name}`;
       timings[key] = (timings[key] ?? 0) + io.now() - now;
       if (action.kind === "renew-lease") {
@@ -436,6 +444,10 @@ async function execute(
       await Promise.race([done, sleep(EXECUTE_BUDGET_MS)]);
     }),
   );
+  // Withdrawn renewals settle as not sent before the outcomes are read (the rejection is
+  // synchronous; its continuation needs a turn of the event loop).
+  late.abort();
+  await new Promise((r) => setImmediate(r));
   // A copy: a renewal answered after this cycle stays booked as unanswered.
   return new Map(outcomes);
 }

@@ -102,7 +102,7 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
         }
       });
     },
-    send: (h, req, timeoutMs) => sendToAgent(peer, h, req, timeoutMs),
+    send: (h, req, timeoutMs, unsentBy) => sendToAgent(peer, h, req, timeoutMs, unsentBy),
     persist: (s, durable) => writeStatusFile(statusPath, s, durable),
     arp: () => arpWatcher.view(),
     // MMM's kill_host_bin for a host that pings but whose agent is silent; not awaited: a slow
@@ -204,9 +204,9 @@ function monitorAccount(mmm: MmmConfig, file: string): { user: string; password:
   return { user: h.monitorUser, password: h.monitorPassword };
 }
 
-async function sendToAgent(peer: Peer, h: MonitoredHost, req: AgentRequest, timeoutMs: number): Promise<SendResult> {
+async function sendToAgent(peer: Peer, h: MonitoredHost, req: AgentRequest, timeoutMs: number, unsentBy?: AbortSignal): Promise<SendResult> {
   try {
-    await request(peer, h.name, h.ip, h.agentPort, req, timeoutMs);
+    await request(peer, h.name, h.ip, h.agentPort, req, timeoutMs, unsentBy);
     return { ok: true };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -64,8 +64,11 @@ export class RequestError extends Error {
   }
 }
 
-/** Sends one request and waits, bounded, for its signed answer. */
-export function request(peer: Peer, to: string, address: string, port: number, body: unknown, timeoutMs: number): Promise<unknown> {
+/**
+ * Sends one request and waits, bounded, for its signed answer. `unsentBy` withdraws the request
+ * if its connection has not opened when it fires (the request then certainly never left).
+ */
+export function request(peer: Peer, to: string, address: string, port: number, body: unknown, timeoutMs: number, unsentBy?: AbortSignal): Promise<unknown> {
   const now = peer.now ?? Date.now;
   const maxSkewMs = peer.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
   const msg: Envelope = seal(peer.secret, peer.name, to, body, now());
@@ -81,6 +84,12 @@ export function request(peer: Peer, to: string, address: string, port: number, b
     sock.once("error", (err) => {
       clearTimeout(timer);
       reject(fail(` (${address}:${port}): ${err.message}`));
+    });
+    unsentBy?.addEventListener("abort", () => {
+      if (connected) return;
+      clearTimeout(timer);
+      sock.destroy();
+      reject(fail(` (${address}:${port}) could not be reached in time: not sent`));
     });
     sock.once("close", () => {
       clearTimeout(timer);

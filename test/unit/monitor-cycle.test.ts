@@ -397,6 +397,27 @@ describe("lease renewals and slow agents", () => {
     expect(r.loop.state.leases.db3).toBe(renewAt + config.unansweredLeaseDelayMs);
   });
 
+  it("withdraws a renewal still connecting when the cycle moves on: a cut-off host's lease bound does not grow", async () => {
+    const fake = new FakeCluster("db1");
+    let loop = healthyLoop();
+    settle(fake, loop);
+    loop = await cycles(fake, loop, 1);
+    const c: CycleContext = { ...ctx, sending: new Map() };
+    const send = fake.send.bind(fake);
+    // db3's connection never opens: only the withdrawal ends the attempt.
+    fake.send = (h, r, timeoutMs, unsentBy) =>
+      h.name === "db3"
+        ? new Promise<SendResult>((resolve) => unsentBy?.addEventListener("abort", () => resolve({ ok: false, delivered: "no", error: "not sent" })))
+        : send(h, r);
+    const before = loop.state.leases.db3;
+    fake.t += RENEW_MIN_INTERVAL_MS;
+    const r = await runCycle(c, loop, fake);
+    expect(r.loop.state.leases.db3).toBe(before);
+    expect(r.loop.state.leases.db2).toBe(fake.t);
+    await new Promise((res) => setTimeout(res, 10));
+    expect(c.sending?.has("db3")).toBe(false);
+  }, 5_000);
+
   it("waits EXECUTE_BUDGET_MS for a hung agent, books its renewal unanswered, and sends it nothing more until it is done", async () => {
     const fake = new FakeCluster("db1");
     let loop = healthyLoop();

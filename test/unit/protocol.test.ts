@@ -75,6 +75,18 @@ describe("request/response over TCP", () => {
       expect(unanswered).toBeInstanceOf(RequestError);
       expect((unanswered as RequestError).sent).toBe(true);
       expect((unanswered as Error).message).toMatch(/did not answer within 200 ms/);
+      // Withdrawn before its connection opened: never sent. Withdrawn after: it runs its course.
+      const early = new AbortController();
+      const withdrawn = failure(request({ name: "monitor", secret: SECRET }, "db1", "127.0.0.1", open, { ping: 1 }, 200, early.signal));
+      early.abort();
+      expect(((await withdrawn) as RequestError).sent).toBe(false);
+      expect(((await withdrawn) as Error).message).toMatch(/not sent/);
+      const late = new AbortController();
+      const kept = failure(request({ name: "monitor", secret: SECRET }, "db1", "127.0.0.1", open, { ping: 1 }, 200, late.signal));
+      await new Promise((r) => setTimeout(r, 50));
+      late.abort();
+      expect(((await kept) as RequestError).sent).toBe(true);
+      expect(((await kept) as Error).message).toMatch(/did not answer within 200 ms/);
       const refused = await failure(request({ name: "monitor", secret: SECRET }, "db1", "127.0.0.1", gone, { ping: 1 }, 200));
       expect(refused).toBeInstanceOf(RequestError);
       expect((refused as RequestError).sent).toBe(false);
