@@ -133,7 +133,9 @@ export function newHostRecord(state: HostState, now: number, reason: string): Ho
 /**
  * A loaded state fitted to the current configuration, as MMM does at startup: new hosts start
  * AWAITING_RECOVERY (and are assumed to hold anything, under a fresh lease), removed hosts and
- * IPs are dropped, and a role stays only on a host that may still carry it.
+ * IPs are dropped, and a role stays only on a host that may still carry it. Every lease counts
+ * as renewed just now and not answered: the monitor does not write lease times (a quiet cycle
+ * writes nothing), and the one that stopped may have sent a renewal up to its last moment.
  */
 export function adoptMonitorState(state: MonitorState, config: HaConfig, now: number): MonitorState {
   const names = config.hosts.map((h) => h.name);
@@ -153,8 +155,7 @@ export function adoptMonitorState(state: MonitorState, config: HaConfig, now: nu
   }
   const leases: Record<string, number> = {};
   for (const n of names) {
-    const t = state.leases[n] ?? (added.includes(n) ? now + config.unansweredLeaseDelayMs : undefined);
-    if (t !== undefined) leases[n] = t;
+    leases[n] = Math.max(state.leases[n] ?? -Infinity, now + config.unansweredLeaseDelayMs);
   }
   const t = state.transition;
   const transitionOk = t !== null && names.includes(t.to) && (t.from === null || names.includes(t.from));

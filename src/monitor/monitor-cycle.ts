@@ -289,8 +289,9 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
   const snapshot: Snapshot = { config, state: loop.state, checks, observed, network, ...(arp ? { arp } : {}) };
   const decision = decide(snapshot, now, ctx.deps);
 
-  // Renewals all carry one send time and are booked as unanswered before anything is sent: a
-  // monitor that dies mid-cycle restarts believing every renewal of this cycle may have arrived.
+  // Renewals all carry one send time. Lease times alone are never written: a restarted monitor
+  // counts every lease as renewed, unanswered, at its start (adoptMonitorState), so a quiet cycle
+  // costs no write (a rename per cycle stalls on a disk busy with the databases).
   const renewAt = io.now();
   // decide() renews every lease every cycle; while the monitor cycles fast (a check in its
   // trap_period, a writer move) that would be ten requests a second per agent. A renewal sent
@@ -300,13 +301,11 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
     (a) => a.kind !== "renew-lease" || !(renewAt - (renewedAt[a.host] ?? -Infinity) < RENEW_MIN_INTERVAL_MS),
   );
   const renewals = actions.filter((a) => a.kind === "renew-lease");
-  let pessimistic = decision.next;
-  for (const a of renewals) pessimistic = recordRenewal(pessimistic, a.host, renewAt, { kind: "unanswered" }, config);
   // A change is always written before its actions go out (a monitor process that dies then
   // restarts from it) and fsynced — first only when it must be (durableFirst), otherwise right
   // after the actions are sent: the fsync costs hundreds of ms on a busy disk, twice per failover.
   const first = decision.changed && durableFirst(loop.state, actions, config);
-  await timed("persist", io.persist(pessimistic, first));
+  if (decision.changed) await timed("persist", io.persist(decision.next, first));
 
   if (decision.changed) io.log(decision.reason);
   for (const e of decision.events) io.log(e);
@@ -319,7 +318,6 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
     after = recordRenewal(after, a.host, renewAt, outcome, config);
   }
   if (decision.changed && !first) await timed("fsync", io.persist(after, true));
-  else if (after !== pessimistic) await io.persist(after, false);
 
   return {
     loop: { state: after, checks, lastRun, snapshot: { ...snapshot, state: after }, renewedAt },

@@ -31,6 +31,7 @@ import {
   haConfigFromMmm,
   initialMonitorState,
   parseControlCommand,
+  adoptMonitorState,
   agentLeaseOptions,
   recordRenewal,
   runControlCommand,
@@ -282,6 +283,8 @@ function runHistory(seed: number, steps: number): RunStats {
   let now = 1_700_000_000_000;
   let state: MonitorState = initialMonitorState(CONFIG, now, { hostState: rnd() < 0.5 ? "ONLINE" : "AWAITING_RECOVERY" });
   let checks: ChecksState = EMPTY_CHECKS;
+  // The status file: written only by cycles that change something (monitor-cycle.ts).
+  let persisted = state;
   let monitorNet = true;
   const stats: RunStats = { promotions: 0, writes: 0, codes: new Set() };
   let lastWriter: string | null = null;
@@ -312,10 +315,13 @@ function runHistory(seed: number, steps: number): RunStats {
         events[0] = `agent restart ${h.name}`;
       } else if (r < 0.9) [h.locked, events[0]] = [true, `LOCK TABLES on ${h.name}`];
       else if (r < 0.95) {
+        // What the daemon does: the last changed state it wrote, fitted (leases counted from now).
+        state = adoptMonitorState(persisted, CONFIG, now);
         checks = EMPTY_CHECKS;
         events[0] = "monitor restart with status";
       } else if (r < 0.97) {
         state = initialMonitorState(CONFIG, now);
+        persisted = state;
         checks = EMPTY_CHECKS;
         events[0] = "monitor restart without status";
       } else [monitorNet, events[0]] = [false, "monitor network down"];
@@ -370,6 +376,7 @@ function runHistory(seed: number, steps: number): RunStats {
     stats.codes.add(d.code);
     world.log.push(`  ${d.code}: ${d.reason}`);
     state = d.next;
+    if (d.changed) persisted = d.next;
     for (const a of d.actions) {
       const outcome: RenewalOutcome = monitorNet ? world.execute(a, now) : { kind: "not-sent" };
       world.assertSafe(now, `${a.kind} ${"host" in a ? a.host : ""} (${d.code}: ${d.reason})`);

@@ -101,5 +101,8 @@ describe("adoptMonitorState", () => {
     expect(s.grants.vips["192.168.1.105"]).toContain("db5");
     expect(s.grants.writable).toContain("db5");
     expect(s.leases.db5).toBe(at(1));
+    // Lease times are not written: every lease counts as renewed, unanswered, at the restart.
+    expect(s.leases.db1).toBe(at(1));
+    expect(adoptMonitorState({ ...stored, leases: { ...stored.leases, db1: at(5) } }, changed, at(0)).leases.db1).toBe(at(5));
   });
 });
