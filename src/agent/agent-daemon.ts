@@ -6,14 +6,15 @@ import { serve, DEFAULT_MAX_SKEW_MS } from "../protocol/wire.js";
 import type { MmmConfig } from "../mmm-config/model.js";
 import { AgentHost, readUptime } from "./agent-host.js";
 import { AgentMysql } from "./agent-mysql.js";
-import { planAgentRequest, planLeaseActions, type AgentPlan, type LocalOp } from "./plan-agent-request.js";
+import { planAgentRequest, planLeaseActions, vipLifetimeSeconds, type AgentPlan, type LocalOp } from "./plan-agent-request.js";
 import type { Secret } from "../secret.js";
 
 /**
  * The agent daemon: a thin shell around planAgentRequest. Requests and lease ticks run one at a
- * time (observe → plan → run), so what a plan assumed is what the host holds; only get-state and
- * wait-catchup run outside that queue, each on its own MySQL session, so neither frequent reads
- * nor a long wait delays a command or lease expiry.
+ * time (observe → plan → run), so what a plan assumed is what the host holds, and get-state
+ * reports what every earlier command did. Only a renewal's lease step and wait-catchup run
+ * outside that queue (wait-catchup on its own MySQL session), so neither a slow command nor a
+ * long wait delays a renewal or lease expiry.
  */
 export interface AgentDaemonOptions {
   readonly config: MmmConfig;
@@ -136,8 +137,8 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
     }).catch((err: unknown) => o.log(`lease expiry: ${(err as Error).message}`));
   };
 
-  // get-state reads on its own session, so a statement stuck in the queue's (STOP SLAVE behind
-  // a lock) does not silence the agent.
+  // get-state waits its turn in the queue (what it reports must include every command queued
+  // before it: the monitor takes it as the truth), then reads on its own session.
   const stateMysql = new AgentMysql(mysqlOptions);
   const stateHost = new AgentHost(hostOptions, stateMysql);
   const state = async (): Promise<AgentState> => {
@@ -163,31 +164,40 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
       throw new Error(`malformed request: ${why}`);
     }
     const req = parsed.data;
-    // get-state changes nothing, so it reads the host outside the queue: the monitor's reads
-    // (every 0.1 s during a failover) must not delay a renewal or a fence queued behind them.
-    if (req.kind === "get-state") return state();
     const receivedAt = Date.now();
-    // A renewal is answered as soon as the lease is extended; extending the VIPs' kernel
-    // lifetime (one `ip` process each) still runs in the same slot of the queue, so nothing
-    // queued after it (a fence) can be overtaken by it.
+    const options = { roleIps: s.roleIps, ...leaseOptions, receivedAt };
+    if (req.kind === "renew-lease") {
+      // A renewal changes only the lease, so it is taken at once rather than behind the queue:
+      // a slow command (a fence's kills on a loaded mysqld) must not hold it past the monitor's
+      // pacing, or a busy writer would fence itself. Extending the VIPs' kernel lifetime (one
+      // `ip` process each) still waits its turn, so it cannot overtake a fence queued before it,
+      // and it never re-creates a VIP that was dropped.
+      const plan = planAgentRequest(req, { vips: [], writable: null, replica: null }, lease, receivedAt, options);
+      if (!plan.ok) {
+        o.log(`${req.kind} from ${from}: ${plan.error}`);
+        throw new Error(plan.error);
+      }
+      // Renewals arrive every check period: only the one that starts a lease is worth a line.
+      if (!agentMayHoldRoles(lease, receivedAt)) o.log(`${req.kind} from ${from}: ${plan.detail}`);
+      lease = plan.lease;
+      void serial(async () => {
+        const observed = await host.observe(false);
+        const lifetimeS = vipLifetimeSeconds(lease, Date.now());
+        await runOps(observed.vips.map((ip): LocalOp => ({ kind: "renew-ip", ip, lifetimeS })), req.kind);
+      }).catch(() => undefined);
+      return { done: true, detail: plan.detail };
+    }
     const planned = await new Promise<Extract<AgentPlan, { ok: true }>>((answer, refuse) => {
       serial(async () => {
         const observed = await host.observe(req.kind === "repoint-replica");
-        const plan = planAgentRequest(req, observed, lease, Date.now(), { roleIps: s.roleIps, ...leaseOptions, receivedAt });
+        const plan = planAgentRequest(req, observed, lease, Date.now(), options);
         if (!plan.ok) {
           o.log(`${req.kind} from ${from}: ${plan.error}`);
           throw new Error(plan.error);
         }
-        // Renewals arrive every check period: only the one that starts a lease is worth a line.
-        const routine = req.kind === "renew-lease" && agentMayHoldRoles(lease, receivedAt);
         lease = plan.lease;
         const now = plan.ops.filter((op) => op.kind !== "wait-catchup");
-        if (!routine && (now.length > 0 || req.kind === "fence" || req.kind === "renew-lease")) o.log(`${req.kind} from ${from}: ${plan.detail}${req.kind === "fence" ? ` (${req.reason})` : ""}`);
-        if (req.kind === "renew-lease") {
-          answer(plan);
-          await runOps(now, req.kind).catch(() => undefined);
-          return;
-        }
+        if (now.length > 0 || req.kind === "fence") o.log(`${req.kind} from ${from}: ${plan.detail}${req.kind === "fence" ? ` (${req.reason})` : ""}`);
         await runOps(now, req.kind);
         answer(plan);
       }).catch(refuse);

@@ -100,11 +100,12 @@ export interface AgentLeaseOptions {
 }
 
 /**
- * Two agent ticks early: the check that notices runs at most one tick late, which leaves the
- * fence a tick, plus the monitor's grace, before the end the monitor counts.
+ * Five agent ticks early: the check that notices runs at most one tick late, which leaves the
+ * fence itself (`ip` processes, kills and read_only on a loaded mysqld) 0.4 s, plus the monitor's
+ * grace, before the end the monitor counts, and absorbs a small step of either clock.
  */
 export function agentLeaseOptions(timing: LeaseTiming): AgentLeaseOptions {
-  return { maxMessageAgeMs: timing.maxMessageAgeMs, earlyMs: 2 * timing.agentTickMs };
+  return { maxMessageAgeMs: timing.maxMessageAgeMs, earlyMs: 5 * timing.agentTickMs };
 }
 
 export function agentLeaseStep(

@@ -270,9 +270,9 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
         const gtid = await timed(
           `gtid ${h.name}`,
           io.readGtid(h, timeoutMs).catch(() => {
-            // The writer's mysqld stopped answering since its probe: the mysql check's
-            // trap_period starts now, not a cycle later.
-            raw.push({ host: h.name, check: "mysql", at: io.now(), outcome: "error", message: `ERROR: no answer within ${timeoutMs / 1000} s`, cause: "no answer" });
+            // The writer's mysqld failed since its probe (usually: stopped answering): the mysql
+            // check's trap_period starts now, not a cycle later.
+            raw.push({ host: h.name, check: "mysql", at: io.now(), outcome: "error", message: "ERROR: re-reading the GTID state failed", cause: "GTID re-read failed" });
             return null;
           }),
         );
@@ -292,7 +292,9 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
   // Renewals all carry one send time. Lease times alone are never written: a restarted monitor
   // counts every lease as renewed, unanswered, at its start (adoptMonitorState), so a quiet cycle
   // costs no write (a rename per cycle stalls on a disk busy with the databases).
-  const renewAt = io.now();
+  // Strictly increasing within the process, even if the clock steps back: an answered renewal
+  // supersedes earlier ones only because the agent accepts increasing send times (lease.ts).
+  const renewAt = Math.max(io.now(), ...Object.values(loop.renewedAt ?? {}).map((t) => t + 1));
   // decide() renews every lease every cycle; while the monitor cycles fast (a check in its
   // trap_period, a writer move) that would be ten requests a second per agent. A renewal sent
   // less than RENEW_MIN_INTERVAL_MS ago is enough: the lease is several times longer.
@@ -393,6 +395,8 @@ async function execute(
     }
     const name = actionHost(action);
     if (name === null || !ctx.hosts.some((h) => h.name === name)) continue;
+    // Not sent until it is: one left queued when the cycle moves on is skipped.
+    if (action.kind === "renew-lease") outcomes.set(name, { kind: "not-sent" });
     const q = queues.get(name) ?? [];
     q.push(action);
     queues.set(name, q);
@@ -408,6 +412,7 @@ async function execute(
       const now = io.now();
       const request = toAgentRequest(action, ctx.hosts, action.kind === "renew-lease" ? renewAt : now, now);
       if (request === null) continue;
+      if (action.kind === "renew-lease") outcomes.set(name, { kind: "unanswered" });
       if (request.kind === "wait-catchup") {
         const inflight = ctx.catchupInFlight;
         if (inflight?.has(name)) continue;
