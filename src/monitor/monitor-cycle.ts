@@ -294,14 +294,18 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
   // costs no write (a rename per cycle stalls on a disk busy with the databases).
   // Strictly increasing within the process, even if the clock steps back: an answered renewal
   // supersedes earlier ones only because the agent accepts increasing send times (lease.ts).
-  const renewAt = Math.max(io.now(), ...Object.values(loop.renewedAt ?? {}).map((t) => t + 1));
+  const clock = io.now();
+  const renewAt = Math.max(clock, ...Object.values(loop.renewedAt ?? {}).map((t) => t + 1));
   // decide() renews every lease every cycle; while the monitor cycles fast (a check in its
   // trap_period, a writer move) that would be ten requests a second per agent. A renewal sent
-  // less than RENEW_MIN_INTERVAL_MS ago is enough: the lease is several times longer.
+  // less than RENEW_MIN_INTERVAL_MS ago is enough: the lease is several times longer. (After
+  // the clock stepped back, every renewal is due.)
   const renewedAt: Record<string, number> = { ...loop.renewedAt };
-  const actions = decision.actions.filter(
-    (a) => a.kind !== "renew-lease" || !(renewAt - (renewedAt[a.host] ?? -Infinity) < RENEW_MIN_INTERVAL_MS),
-  );
+  const actions = decision.actions.filter((a) => {
+    if (a.kind !== "renew-lease") return true;
+    const since = clock - (renewedAt[a.host] ?? -Infinity);
+    return !(since >= 0 && since < RENEW_MIN_INTERVAL_MS);
+  });
   const renewals = actions.filter((a) => a.kind === "renew-lease");
   // A change is always written before its actions go out (a monitor process that dies then
   // restarts from it) and fsynced — first only when it must be (durableFirst), otherwise right

@@ -425,6 +425,17 @@ describe("lease renewals and slow agents", () => {
     expect(c.sending?.has("db3")).toBe(false);
   }, 5_000);
 
+  it("sends renewals with strictly increasing times, even if the clock steps back", async () => {
+    const fake = new FakeCluster("db1");
+    let loop = healthyLoop();
+    settle(fake, loop);
+    loop = await cycles(fake, loop, 1);
+    const first = loop.renewedAt!.db2!;
+    fake.t = first - 5_000;
+    const r = await runCycle(ctx, loop, fake);
+    expect(r.loop.renewedAt!.db2).toBeGreaterThan(first);
+  });
+
   it("waits EXECUTE_BUDGET_MS for a hung agent, books its renewal unanswered, and sends it nothing more until it is done", async () => {
     const fake = new FakeCluster("db1");
     let loop = healthyLoop();
