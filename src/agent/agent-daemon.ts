@@ -107,12 +107,16 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
    * Carries out the lease's actions on `on`: VIPs first, without waiting for mysqld (a hung
    * server must not keep an address up), then read_only and kills.
    */
+  const none = { vips: [], writable: null, replica: null };
+  const dropVips = async (actions: readonly AgentLeaseAction[], why: string, on: AgentHost): Promise<void> => {
+    await runOps(planLeaseActions(actions, { ...none, vips: await on.readVips() }), why, on);
+  };
+  const dropWrites = async (actions: readonly AgentLeaseAction[], why: string, on: AgentHost): Promise<void> => {
+    await runOps(planLeaseActions(actions, { ...none, writable: await on.readWritable() }), why, on);
+  };
   const dropAll = async (actions: readonly AgentLeaseAction[], why: string, on: AgentHost): Promise<void> => {
-    const vips = await on.readVips();
-    const none = { vips: [], writable: null, replica: null };
-    await runOps(planLeaseActions(actions, { ...none, vips }), why, on);
-    const writable = await on.readWritable();
-    await runOps(planLeaseActions(actions, { ...none, writable }), why, on);
+    await dropVips(actions, why, on);
+    await dropWrites(actions, why, on);
   };
 
   // Lease expiry does not wait in the queue: a request stuck behind a slow statement must not
@@ -120,18 +124,24 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
   // MySQL session, then once more in the queue to undo anything a request in flight added.
   const expiryMysql = new AgentMysql(mysqlOptions);
   const expiryHost = new AgentHost(hostOptions, expiryMysql);
+  // Every expiry drops the VIPs at once; the MySQL part runs one at a time, so a hung mysqld
+  // does not stack sessions, and never holds back a later expiry's VIP drop.
   let expiring = false;
   const tick = (): void => {
     const step = agentLeaseStep(lease, { kind: "tick" }, Date.now(), leaseOptions);
-    if (step.actions.length === 0 || expiring) return;
+    if (step.actions.length === 0) return;
     lease = step.state;
     if (step.reason) o.log(step.reason);
-    expiring = true;
-    dropAll(step.actions, "lease expired", expiryHost)
-      .catch((err: unknown) => o.log(`lease expiry: ${(err as Error).message}`))
-      .finally(() => {
-        expiring = false;
-      });
+    const failed = (err: unknown) => o.log(`lease expiry: ${(err as Error).message}`);
+    dropVips(step.actions, "lease expired", expiryHost).catch(failed);
+    if (!expiring) {
+      expiring = true;
+      dropWrites(step.actions, "lease expired", expiryHost)
+        .catch(failed)
+        .finally(() => {
+          expiring = false;
+        });
+    }
     serial(async () => {
       if (lease.expiresAt === null) await dropAll(step.actions, "lease expired", host);
     }).catch((err: unknown) => o.log(`lease expiry: ${(err as Error).message}`));

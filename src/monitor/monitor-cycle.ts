@@ -323,7 +323,8 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
     if (outcome.kind !== "not-sent") renewedAt[a.host] = renewAt;
     after = recordRenewal(after, a.host, renewAt, outcome, config);
   }
-  if (decision.changed && !first) await timed("fsync", io.persist(after, true));
+  // The renewals went out whatever the disk says: their bookings must reach the next cycle.
+  if (decision.changed && !first) await timed("fsync", io.persist(after, true)).catch((err: unknown) => io.log(`status file: ${(err as Error).message}`));
 
   return {
     loop: { state: after, checks, lastRun, snapshot: { ...snapshot, state: after }, renewedAt },

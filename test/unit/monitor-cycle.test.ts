@@ -425,6 +425,29 @@ describe("lease renewals and slow agents", () => {
     expect(c.sending?.has("db3")).toBe(false);
   }, 5_000);
 
+  it("keeps a cycle's lease bookings when the fsync after sending fails", async () => {
+    const fake = new FakeCluster("db1");
+    let loop = healthyLoop();
+    settle(fake, loop);
+    loop = await cycles(fake, loop, 1);
+    fake.hosts.db4!.mysqlUp = false;
+    fake.refuses = true;
+    fake.t += 1000;
+    const persist = fake.persist.bind(fake);
+    fake.persist = async (st: MonitorState, durable: boolean) => {
+      if (durable) throw new Error("EIO");
+      return persist(st, durable);
+    };
+    let r = await runCycle(ctx, loop, fake);
+    for (let i = 0; i < 10 && !r.decision.changed; i++) {
+      fake.t += 500;
+      r = await runCycle(ctx, r.loop, fake);
+    }
+    expect(r.decision.changed).toBe(true);
+    expect(r.loop.state.leases.db2).toBe(fake.t);
+    expect(fake.logs.join("\n")).toMatch(/status file: EIO/);
+  });
+
   it("sends renewals with strictly increasing times, even if the clock steps back", async () => {
     const fake = new FakeCluster("db1");
     let loop = healthyLoop();
