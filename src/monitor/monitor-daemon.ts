@@ -1,4 +1,5 @@
 import type { Server } from "node:net";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { ConfigError } from "../errors.js";
 import {
   EMPTY_CHECKS,
@@ -152,16 +153,22 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
   o.log(`control server listening on ${mon.ip}:${mon.port}`);
   arpWatcher.start();
 
+  // How long the event loop itself was held up: a stalled monitor sees every timer fire late,
+  // which reads as timeouts of hosts that were fine.
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  loopDelay.enable();
   const done = (async () => {
     while (!stopped) {
       const t0 = Date.now();
+      loopDelay.reset();
       await exclusive(async () => {
         try {
           const r = await runCycle(ctx, loop, io);
           loop = r.loop;
           const took = Date.now() - t0;
+          const stalled = Math.round(loopDelay.max / 1e6);
           // Bounded by the timeouts, but worth knowing: failover times grow with it.
-          if (took > 500) o.log(`slow cycle: ${took} ms (${slowest(r.timings)}; probes and agent requests are bounded by 1 s each)`);
+          if (took > 500) o.log(`slow cycle: ${took} ms (${slowest(r.timings)}; event loop held up to ${stalled} ms; probes and agent requests are bounded by 1 s each)`);
         } catch (err) {
           // A bad cycle is logged and the next one starts from the last good state.
           o.log(`cycle failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -182,6 +189,7 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
       await done;
       await new Promise<void>((r) => server.close(() => r()));
       checker.close();
+      loopDelay.disable();
     },
   };
 }
