@@ -30,7 +30,8 @@ import { actionHost, toAgentRequest, type MonitoredHost } from "./agent-request.
 
 export type ProbeResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly outcome: "error" | "unknown"; readonly message: string; readonly cause: string };
+  /** `silent`: the host gave no answer in time (a timeout, not a refusal). */
+  | { readonly ok: false; readonly outcome: "error" | "unknown"; readonly message: string; readonly cause: string; readonly silent?: boolean };
 
 export type MysqlProbe =
   | { readonly ok: true; readonly observation: MysqlObservation }
@@ -41,6 +42,8 @@ export type MysqlProbe =
       readonly cause: string;
       /** The connect was refused: the host answered and mysqld does not listen (see REFUSED_CONFIRM_MS). */
       readonly refused?: boolean;
+      /** No answer in time (a timeout). */
+      readonly silent?: boolean;
     };
 
 export type SendResult =
@@ -50,6 +53,8 @@ export type SendResult =
 
 export interface MonitorIo {
   now(): number;
+  /** Whether the monitor's own event loop was held up (≥ STALL_MS) within the last `ms`. */
+  stalledWithin?(ms: number): boolean;
   /** MMM's ping check of one host. */
   ping(host: MonitoredHost, timeoutMs: number): Promise<ProbeResult>;
   /** Connect (or reuse the connection) as the monitor user: SELECT 1, read_only, GTID, SHOW SLAVE STATUS. */
@@ -123,6 +128,15 @@ export interface HostProbe {
   readonly startedAt: number;
   readonly observation: HostObservation;
 }
+
+/**
+ * An event-loop hold-up this long makes timers fire late: a timeout seen around it may be the
+ * monitor's own stall, not the host's silence, so it is not counted (see runCycle).
+ */
+export const STALL_MS = 300;
+
+/** Timeouts observed by this process; results from an earlier cycle's probes keep their tag. */
+const SILENCES = new WeakSet<RawCheckResult>();
 
 /** How long a cycle waits for a suspect host's probes (see runCycle). */
 export const SUSPECT_BUDGET_MS = 200;
@@ -209,11 +223,11 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
     const ran: CheckName[] = [];
     const push = (check: CheckName, r: ProbeResult | MysqlProbe, extra: Partial<RawCheckResult> = {}) => {
       ran.push(check);
-      out.push(
-        r.ok
-          ? { host: h.name, check, at, outcome: "ok", message: "OK", ...extra }
-          : { host: h.name, check, at, outcome: r.outcome, message: r.message, cause: r.cause, ...extra },
-      );
+      const result: RawCheckResult = r.ok
+        ? { host: h.name, check, at, outcome: "ok", message: "OK", ...extra }
+        : { host: h.name, check, at, outcome: r.outcome, message: r.message, cause: r.cause, ...extra };
+      if (!r.ok && r.silent) SILENCES.add(result);
+      out.push(result);
     };
     if (ping) push("ping", ping);
     // A failure is news whether or not the check was due: its trap_period starts now, not a
@@ -272,7 +286,9 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
           io.readGtid(h, timeoutMs).catch(() => {
             // The writer's mysqld failed since its probe (usually: stopped answering): the mysql
             // check's trap_period starts now, not a cycle later.
-            raw.push({ host: h.name, check: "mysql", at: io.now(), outcome: "error", message: "ERROR: re-reading the GTID state failed", cause: "GTID re-read failed" });
+            const failed: RawCheckResult = { host: h.name, check: "mysql", at: io.now(), outcome: "error", message: "ERROR: re-reading the GTID state failed", cause: "GTID re-read failed" };
+            SILENCES.add(failed);
+            raw.push(failed);
             return null;
           }),
         );
@@ -283,6 +299,17 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
       }),
   );
 
+  // Timeouts of several hosts at once around a hold-up of the monitor itself give no verdict:
+  // its timers fired late, so hosts that answered in time look silent, all together. They
+  // neither count nor clear a failure; refusals and answers still do, and one host's silence
+  // (a cut cable) still counts.
+  const longest = Math.max(...Object.values(config.checks).map((c) => c.timeoutMs), ctx.agentTimeoutMs);
+  const silences = raw.filter((r) => SILENCES.has(r));
+  const silent = [...new Set(silences.map((r) => r.host))];
+  if (silent.length > 1 && io.stalledWithin?.(longest + STALL_MS)) {
+    raw.splice(0, raw.length, ...raw.filter((r) => !SILENCES.has(r)));
+    io.log(`not counting timeouts of ${silent.join(", ")}: the monitor itself was held up ${STALL_MS} ms or more within the last ${longest + STALL_MS} ms`);
+  }
   const now = io.now();
   const checks = evaluateChecks(loop.checks, raw, now, config, { network });
   const arp = io.arp?.();

@@ -20,7 +20,7 @@ import { request, RequestError, serve, type Peer } from "../protocol/wire.js";
 import type { Secret } from "../secret.js";
 import type { MonitoredHost } from "./agent-request.js";
 import { sqlGtidOps } from "./gtid-ops.js";
-import { initialLoopState, nextCycleDelayMs, runCycle, type CycleContext, type LoopState, type MonitorIo, type SendResult } from "./monitor-cycle.js";
+import { initialLoopState, nextCycleDelayMs, runCycle, STALL_MS, type CycleContext, type LoopState, type MonitorIo, type SendResult } from "./monitor-cycle.js";
 import { MysqlChecker } from "./mysql-checker.js";
 import { ArpWatcher } from "./arp-watcher.js";
 import { killHostPath, runKillHost } from "./kill-host.js";
@@ -72,11 +72,20 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
   );
   let loop: LoopState = initialLoopState(state, EMPTY_CHECKS);
 
+  // A timer that should fire every 100 ms notices when the event loop was held up.
+  let stallAt = -Infinity;
+  let tickAt = Date.now();
+  const stallTicker = setInterval(() => {
+    const t = Date.now();
+    if (t - tickAt - 100 >= STALL_MS) stallAt = t;
+    tickAt = t;
+  }, 100);
   const io: MonitorIo = {
     now: () => Date.now(),
+    stalledWithin: (ms) => Date.now() - stallAt <= ms,
     ping: async (h, timeoutMs) => {
       const r = await tcpPing(h.ip, h.agentPort, timeoutMs);
-      return r.ok ? r : { ok: false, outcome: "error", message: `ERROR: Could not ping ${h.ip} (${r.cause})`, cause: r.cause };
+      return r.ok ? r : { ok: false, outcome: "error", message: `ERROR: Could not ping ${h.ip} (${r.cause})`, cause: r.cause, ...(r.silent ? { silent: true } : {}) };
     },
     probeMysql: (h, timeoutMs) => checker.probe(h, timeoutMs),
     readGtid: (h, timeoutMs) => checker.readGtid(h, timeoutMs),
@@ -190,6 +199,7 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
       await new Promise<void>((r) => server.close(() => r()));
       checker.close();
       loopDelay.disable();
+      clearInterval(stallTicker);
     },
   };
 }

@@ -156,7 +156,8 @@ export class MysqlChecker {
     // silence. (On an open session MySQL also reports a KILL as 1053, so only the connect counts.)
     const shutdown = e.errno === 1053 || e.code === "ER_SERVER_SHUTDOWN";
     const refused = e.code === "ECONNREFUSED" || (shutdown && phase === "connect");
-    return { ok: false, outcome: "error", message, cause: shutdown ? "server shutdown in progress" : cause, ...(refused ? { refused: true } : {}) };
+    const silent = err instanceof TimeoutError || e.code === "ETIMEDOUT";
+    return { ok: false, outcome: "error", message, cause: shutdown ? "server shutdown in progress" : cause, ...(refused ? { refused: true } : {}), ...(silent ? { silent: true } : {}) };
   }
 }
 

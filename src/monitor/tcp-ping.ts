@@ -5,7 +5,8 @@ import { connect } from "node:net";
  * or a refusal (RST) both prove the host's kernel answers; a timeout or an unreachable route is
  * a failed ping. This needs no raw socket or ping binary and never spawns a process per check.
  */
-export type TcpPingResult = { readonly ok: true } | { readonly ok: false; readonly cause: string };
+/** `silent`: no answer in time (not a refusal or an unreachable route). */
+export type TcpPingResult = { readonly ok: true } | { readonly ok: false; readonly cause: string; readonly silent?: boolean };
 
 export function tcpPing(ip: string, port: number, timeoutMs: number): Promise<TcpPingResult> {
   return new Promise((resolve) => {
@@ -15,7 +16,7 @@ export function tcpPing(ip: string, port: number, timeoutMs: number): Promise<Tc
       sock.destroy();
       resolve(r);
     };
-    const timer = setTimeout(() => done({ ok: false, cause: `no answer within ${timeoutMs / 1000} s` }), timeoutMs);
+    const timer = setTimeout(() => done({ ok: false, cause: `no answer within ${timeoutMs / 1000} s`, silent: true }), timeoutMs);
     sock.once("connect", () => done({ ok: true }));
     sock.once("error", (err: NodeJS.ErrnoException) => {
       if (err.code === "ECONNREFUSED") done({ ok: true });

@@ -385,6 +385,45 @@ describe("detection when a host goes silent", () => {
   }, 5_000);
 });
 
+describe("a monitor held up", () => {
+  const silentMysql = (fake: FakeCluster, names: string[]) => {
+    const probe = fake.probeMysql.bind(fake);
+    fake.probeMysql = async (h: MonitoredHost) =>
+      names.includes(h.name)
+        ? { ok: false as const, outcome: "error" as const, message: "ERROR: Connect error! connect ETIMEDOUT", cause: "connect ETIMEDOUT", silent: true }
+        : probe(h);
+  };
+
+  it("does not count timeouts of several hosts at once around a stall of its own event loop", async () => {
+    const fake = new FakeCluster("db1");
+    let loop = healthyLoop();
+    settle(fake, loop);
+    loop = await cycles(fake, loop, 1);
+    silentMysql(fake, ["db1", "db2", "db3", "db4"]);
+    const stalled = Object.assign(fake, { stalledWithin: () => true });
+    fake.t += 500;
+    const r = await runCycle(ctx, loop, stalled);
+    for (const h of ["db1", "db2", "db3", "db4"]) expect(r.loop.checks.hosts[h]?.mysql?.failingSince, h).toBeNull();
+    expect(fake.logs.join("\n")).toMatch(/not counting timeouts of db1, db2, db3, db4: the monitor itself was held up/);
+  });
+
+  it("still counts one host's silence, and every timeout when it was not held up", async () => {
+    const fake = new FakeCluster("db1");
+    let loop = healthyLoop();
+    settle(fake, loop);
+    loop = await cycles(fake, loop, 1);
+    silentMysql(fake, ["db3"]);
+    fake.t += 500;
+    const one = await runCycle(ctx, loop, Object.assign(fake, { stalledWithin: () => true }));
+    expect(one.loop.checks.hosts.db3?.mysql?.failingSince).toBe(fake.t);
+    silentMysql(fake, ["db2", "db4"]);
+    fake.t += 500;
+    const calm = await runCycle(ctx, one.loop, Object.assign(fake, { stalledWithin: () => false }));
+    expect(calm.loop.checks.hosts.db2?.mysql?.failingSince).toBe(fake.t);
+    expect(calm.loop.checks.hosts.db4?.mysql?.failingSince).toBe(fake.t);
+  });
+});
+
 describe("lease renewals and slow agents", () => {
   it("books a renewal from when its answer came back; one left unanswered from send + message age + clock skew", async () => {
     const fake = new FakeCluster("db1");
