@@ -103,11 +103,12 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
     if (failures.length) throw new Error(failures.join("; "));
   };
 
+  /** A host observed to hold nothing: what each part of the lease's actions is planned against. */
+  const none = { vips: [], writable: null, replica: null };
   /**
    * Carries out the lease's actions on `on`: VIPs first, without waiting for mysqld (a hung
    * server must not keep an address up), then read_only and kills.
    */
-  const none = { vips: [], writable: null, replica: null };
   const dropVips = async (actions: readonly AgentLeaseAction[], why: string, on: AgentHost): Promise<void> => {
     await runOps(planLeaseActions(actions, { ...none, vips: await on.readVips() }), why, on);
   };
@@ -144,7 +145,7 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
     }
     serial(async () => {
       if (lease.expiresAt === null) await dropAll(step.actions, "lease expired", host);
-    }).catch((err: unknown) => o.log(`lease expiry: ${(err as Error).message}`));
+    }).catch(failed);
   };
 
   // get-state waits its turn in the queue (what it reports must include every command queued
@@ -182,7 +183,7 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
       // pacing, or a busy writer would fence itself. Extending the VIPs' kernel lifetime (one
       // `ip` process each) still waits its turn, so it cannot overtake a fence queued before it,
       // and it never re-creates a VIP that was dropped.
-      const plan = planAgentRequest(req, { vips: [], writable: null, replica: null }, lease, receivedAt, options);
+      const plan = planAgentRequest(req, none, lease, receivedAt, options);
       if (!plan.ok) {
         o.log(`${req.kind} from ${from}: ${plan.error}`);
         throw new Error(plan.error);

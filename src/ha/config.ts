@@ -39,6 +39,11 @@ export interface LeaseTiming {
   readonly agentTickMs: number;
 }
 
+/** How long after its send time an unanswered renewal may start a lease, by the monitor's clock. */
+export function unansweredLeaseDelayMs(timing: LeaseTiming): number {
+  return timing.maxMessageAgeMs + timing.maxClockSkewMs;
+}
+
 export const DEFAULT_LEASE_TIMING: LeaseTiming = { maxMessageAgeMs: 500, maxClockSkewMs: 500, agentTickMs: 100 };
 
 export interface HaConfig {
@@ -111,7 +116,7 @@ export function haConfigFromMmm(c: MmmConfig, timing: LeaseTiming = DEFAULT_LEAS
     maxCatchupWaitMs: s(m?.maxCatchupWait ?? 10),
     leaseMs: s(c.lease),
     leaseGraceMs: timing.agentTickMs,
-    unansweredLeaseDelayMs: timing.maxMessageAgeMs + timing.maxClockSkewMs,
+    unansweredLeaseDelayMs: unansweredLeaseDelayMs(timing),
     maxMessageAgeMs: timing.maxMessageAgeMs,
     replicationGraceMs: 60_000,
     shortDowntimeS: 60,

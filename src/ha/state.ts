@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
-import { DEFAULT_LEASE_TIMING, type HaConfig } from "./config.js";
+import { DEFAULT_LEASE_TIMING, unansweredLeaseDelayMs, type HaConfig } from "./config.js";
 import { HOST_STATES, MONITOR_MODES, SITUATIONS, type HostState, type MonitorMode, type Situation } from "./types.js";
 
 /**
@@ -253,7 +253,7 @@ export function parseMonitorState(text: string, file: string): MonitorState {
  * as unanswered renewals, with the default timing's delay (an older monitor had no other).
  */
 function fromVersion1(data: { leases?: unknown }): unknown {
-  const delay = DEFAULT_LEASE_TIMING.maxMessageAgeMs + DEFAULT_LEASE_TIMING.maxClockSkewMs;
+  const delay = unansweredLeaseDelayMs(DEFAULT_LEASE_TIMING);
   const leases = data.leases;
   if (leases === null || typeof leases !== "object") return { ...data, version: 2 };
   const moved = Object.entries(leases).map(([h, t]) => [h, typeof t === "number" ? t + delay : t]);

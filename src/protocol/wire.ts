@@ -85,12 +85,16 @@ export function request(peer: Peer, to: string, address: string, port: number, b
       clearTimeout(timer);
       reject(fail(` (${address}:${port}): ${err.message}`));
     });
-    unsentBy?.addEventListener("abort", () => {
-      if (connected) return;
-      clearTimeout(timer);
-      sock.destroy();
-      reject(fail(` (${address}:${port}) could not be reached in time: not sent`));
-    });
+    unsentBy?.addEventListener(
+      "abort",
+      () => {
+        if (connected) return;
+        clearTimeout(timer);
+        sock.destroy();
+        reject(fail(` (${address}:${port}) could not be reached in time: not sent`));
+      },
+      { once: true },
+    );
     sock.once("close", () => {
       clearTimeout(timer);
       reject(fail(` (${address}:${port}) closed the connection without an answer (wrong cluster secret?)`));

@@ -146,16 +146,33 @@ function settle(fake: FakeCluster, loop: LoopState): void {
   for (const a of loop.state.roles) if (a.host) fake.hosts[a.host]!.vips.add(a.ip);
 }
 
+/** A healthy cluster, db1 the writer, after a second of cycles. */
+async function settledCluster(): Promise<{ fake: FakeCluster; loop: LoopState }> {
+  const fake = new FakeCluster("db1");
+  const loop = healthyLoop();
+  settle(fake, loop);
+  return { fake, loop: await cycles(fake, loop, 1) };
+}
+
+/** Makes `host`'s mysql probes hang until the returned function is called. */
+function hangMysql(fake: FakeCluster, host: string): () => void {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const probe = fake.probeMysql.bind(fake);
+  fake.probeMysql = async (h: MonitoredHost) => {
+    if (h.name === host) await gate;
+    return probe(h);
+  };
+  return release;
+}
+
 describe("the monitor cycle", () => {
   it("bootstrap's rendered mmm_mon.conf sets mmm's recommended check timings", () => {
     expect(mmm.checks).toEqual(RECOMMENDED_CHECKS);
   });
 
   it("keeps a healthy cluster as it is: only lease renewals, and writes nothing while nothing changes", async () => {
-    const fake = new FakeCluster("db1");
-    let loop = healthyLoop();
-    settle(fake, loop);
-    loop = await cycles(fake, loop, 1);
+    let { fake, loop } = await settledCluster();
     fake.calls.length = 0;
     loop = await cycles(fake, loop, 3);
     const sent = fake.calls.filter((c) => !c.what.startsWith("read-gtid"));
@@ -166,15 +183,14 @@ describe("the monitor cycle", () => {
   });
 
   it("writes a change before its actions go out", async () => {
-    const fake = new FakeCluster("db1");
-    let loop = healthyLoop();
-    settle(fake, loop);
-    loop = await cycles(fake, loop, 1);
+    let { fake, loop } = await settledCluster();
     fake.calls.length = 0;
     await killWriterMysql(fake);
     const first = fake.calls.findIndex((c) => c.what.startsWith("fence"));
     expect(first).toBeGreaterThan(0);
-    expect(fake.calls.slice(0, first).some((c) => c.what.startsWith("persist"))).toBe(true);
+    // Written in the fence's own cycle (the fake's clock stands still within one), before it.
+    const ofCycle = fake.calls.slice(0, first).filter((c) => c.t === fake.calls[first]!.t);
+    expect(ofCycle.some((c) => c.what.startsWith("persist"))).toBe(true);
   });
 
   it("reads the writer's GTID set after every other host's", async () => {
@@ -229,10 +245,7 @@ describe("the monitor cycle", () => {
   });
 
   it("sends each agent at most one lease renewal per RENEW_MIN_INTERVAL_MS, even while cycling fast", async () => {
-    const fake = new FakeCluster("db1");
-    let loop = healthyLoop();
-    settle(fake, loop);
-    loop = await cycles(fake, loop, 1);
+    let { fake, loop } = await settledCluster();
     fake.calls.length = 0;
     const start = fake.t;
     for (let i = 0; i < 20; i++) {
@@ -247,10 +260,7 @@ describe("the monitor cycle", () => {
   });
 
   it("records a mysql failure in a cycle run early, before the check is due again", async () => {
-    const fake = new FakeCluster("db1");
-    let loop = healthyLoop();
-    settle(fake, loop);
-    loop = await cycles(fake, loop, 1);
+    let { fake, loop } = await settledCluster();
     fake.hosts.db3!.mysqlUp = false;
     // Woken 100 ms after the last cycle (a lost connection): mysql is not due, its failure still counts from now.
     fake.t += 100;
@@ -264,10 +274,7 @@ describe("the monitor cycle", () => {
   });
 
   it("cycles at the check period when all is well and fast while a check is within its trap_period", async () => {
-    const fake = new FakeCluster("db1");
-    let loop = healthyLoop();
-    settle(fake, loop);
-    loop = await cycles(fake, loop, 1);
+    let { fake, loop } = await settledCluster();
     expect(nextCycleDelayMs(loop, config)).toBe(500);
     fake.hosts.db3!.mysqlUp = false;
     loop = (await runCycle(ctx, loop, fake)).loop;
@@ -282,10 +289,7 @@ describe("the monitor cycle", () => {
   });
 
   it("has the holder announce a VIP again when ARP from the monitor saw another host answer for it", async () => {
-    const fake = new FakeCluster("db1");
-    let loop = healthyLoop();
-    settle(fake, loop);
-    loop = await cycles(fake, loop, 1);
+    let { fake, loop } = await settledCluster();
     fake.calls.length = 0;
     await runCycle(ctx, loop, Object.assign(fake, { arp: () => ({ [WRITER_IP]: "db2" }) }));
     expect(fake.calls.map((c) => c.what)).toContain(`announce-vip db1 ${WRITER_IP}`);
@@ -305,13 +309,7 @@ describe("the monitor cycle", () => {
     fake.t += 500;
     loop = (await runCycle(c, loop, fake)).loop;
     expect(loop.checks.hosts.db3?.mysql?.failingSince).not.toBeNull();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const probe = fake.probeMysql.bind(fake);
-    fake.probeMysql = async (h: MonitoredHost) => {
-      if (h.name === "db3") await gate;
-      return probe(h);
-    };
+    const release = hangMysql(fake, "db3");
     fake.t += 100;
     const started = Date.now();
     const r = await runCycle(c, loop, fake);
@@ -328,10 +326,7 @@ describe("the monitor cycle", () => {
   }, 5_000);
 
   it("skips a dead agent's remaining actions and records no lease it never received", async () => {
-    const fake = new FakeCluster("db1");
-    let loop = healthyLoop();
-    settle(fake, loop);
-    loop = await cycles(fake, loop, 1);
+    let { fake, loop } = await settledCluster();
     const before = loop.state.leases.db3!;
     fake.hosts.db3!.refuseCommands = true;
     fake.calls.length = 0;
@@ -345,10 +340,7 @@ describe("the monitor cycle", () => {
 
 describe("detection when a host goes silent", () => {
   it("starts the writer's mysql trap_period in the cycle whose GTID re-read got no answer", async () => {
-    const fake = new FakeCluster("db1");
-    let loop = healthyLoop();
-    settle(fake, loop);
-    loop = await cycles(fake, loop, 1);
+    let { fake, loop } = await settledCluster();
     fake.readGtid = async (h: MonitoredHost) => {
       if (h.name === "db1") throw new Error("GTID state: no answer within 1000 ms");
       return GTID;
@@ -368,13 +360,7 @@ describe("detection when a host goes silent", () => {
     fake.hosts.db3!.agentUp = false;
     loop = (await runCycle(c, loop, fake)).loop;
     expect(loop.snapshot?.observed.db3?.agent).toBeNull();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const probe = fake.probeMysql.bind(fake);
-    fake.probeMysql = async (h: MonitoredHost) => {
-      if (h.name === "db3") await gate;
-      return probe(h);
-    };
+    const release = hangMysql(fake, "db3");
     fake.t += 500;
     const started = Date.now();
     const r = await runCycle(c, loop, fake);
@@ -395,10 +381,7 @@ describe("a monitor held up", () => {
   };
 
   it("does not count timeouts of several hosts at once around a stall of its own event loop", async () => {
-    const fake = new FakeCluster("db1");
-    let loop = healthyLoop();
-    settle(fake, loop);
-    loop = await cycles(fake, loop, 1);
+    let { fake, loop } = await settledCluster();
     silentMysql(fake, ["db1", "db2", "db3", "db4"]);
     const stalled = Object.assign(fake, { stalledWithin: () => true });
     fake.t += 500;
@@ -408,10 +391,7 @@ describe("a monitor held up", () => {
   });
 
   it("still counts one host's silence, and every timeout when it was not held up", async () => {
-    const fake = new FakeCluster("db1");
-    let loop = healthyLoop();
-    settle(fake, loop);
-    loop = await cycles(fake, loop, 1);
+    let { fake, loop } = await settledCluster();
     silentMysql(fake, ["db3"]);
     fake.t += 500;
     const one = await runCycle(ctx, loop, Object.assign(fake, { stalledWithin: () => true }));
@@ -426,10 +406,7 @@ describe("a monitor held up", () => {
 
 describe("lease renewals and slow agents", () => {
   it("books a renewal from when its answer came back; one left unanswered from send + message age + clock skew", async () => {
-    const fake = new FakeCluster("db1");
-    let loop = healthyLoop();
-    settle(fake, loop);
-    loop = await cycles(fake, loop, 1);
+    let { fake, loop } = await settledCluster();
     fake.t += RENEW_MIN_INTERVAL_MS;
     const send = fake.send.bind(fake);
     fake.send = async (h, r) => {
@@ -444,10 +421,7 @@ describe("lease renewals and slow agents", () => {
   });
 
   it("withdraws a renewal still connecting when the cycle moves on: a cut-off host's lease bound does not grow", async () => {
-    const fake = new FakeCluster("db1");
-    let loop = healthyLoop();
-    settle(fake, loop);
-    loop = await cycles(fake, loop, 1);
+    let { fake, loop } = await settledCluster();
     const c: CycleContext = { ...ctx, sending: new Map() };
     const send = fake.send.bind(fake);
     // db3's connection never opens: only the withdrawal ends the attempt.
@@ -465,10 +439,7 @@ describe("lease renewals and slow agents", () => {
   }, 5_000);
 
   it("keeps a cycle's lease bookings when the fsync after sending fails", async () => {
-    const fake = new FakeCluster("db1");
-    let loop = healthyLoop();
-    settle(fake, loop);
-    loop = await cycles(fake, loop, 1);
+    let { fake, loop } = await settledCluster();
     fake.hosts.db4!.mysqlUp = false;
     fake.refuses = true;
     fake.t += 1000;
@@ -488,10 +459,7 @@ describe("lease renewals and slow agents", () => {
   });
 
   it("sends renewals with strictly increasing times, even if the clock steps back", async () => {
-    const fake = new FakeCluster("db1");
-    let loop = healthyLoop();
-    settle(fake, loop);
-    loop = await cycles(fake, loop, 1);
+    let { fake, loop } = await settledCluster();
     const first = loop.renewedAt!.db2!;
     fake.t = first - 5_000;
     const r = await runCycle(ctx, loop, fake);
@@ -499,10 +467,7 @@ describe("lease renewals and slow agents", () => {
   });
 
   it("waits EXECUTE_BUDGET_MS for a hung agent, books its renewal unanswered, and sends it nothing more until it is done", async () => {
-    const fake = new FakeCluster("db1");
-    let loop = healthyLoop();
-    settle(fake, loop);
-    loop = await cycles(fake, loop, 1);
+    let { fake, loop } = await settledCluster();
     const c: CycleContext = { ...ctx, sending: new Map() };
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
