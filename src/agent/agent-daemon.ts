@@ -77,6 +77,9 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
   const mysql = new AgentMysql(mysqlOptions);
   const host = new AgentHost(hostOptions, mysql);
   const leaseOptions = agentLeaseOptions(o.timing);
+  // The lease runs on the monotonic clock (ha/lease.ts); read this way it starts out equal to
+  // the wall clock, so the two agree in logs until the wall clock is stepped.
+  const leaseClock = (): number => performance.timeOrigin + performance.now();
   let lease: AgentLeaseState = NO_LEASE;
   const started = Date.now();
 
@@ -129,7 +132,7 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
   // does not stack sessions, and never holds back a later expiry's VIP drop.
   let expiring = false;
   const tick = (): void => {
-    const step = agentLeaseStep(lease, { kind: "tick" }, Date.now(), leaseOptions);
+    const step = agentLeaseStep(lease, { kind: "tick" }, leaseClock(), leaseOptions);
     if (step.actions.length === 0) return;
     lease = step.state;
     if (step.reason) o.log(step.reason);
@@ -154,7 +157,7 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
   const stateHost = new AgentHost(hostOptions, stateMysql);
   const state = async (): Promise<AgentState> => {
     const observed = await stateHost.observe(false);
-    const now = Date.now();
+    const now = leaseClock();
     return {
       host: s.name,
       vips: [...observed.vips],
@@ -175,25 +178,25 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
       throw new Error(`malformed request: ${why}`);
     }
     const req = parsed.data;
-    const receivedAt = Date.now();
-    const options = { roleIps: s.roleIps, ...leaseOptions, receivedAt };
+    const received = { wall: Date.now(), lease: leaseClock() };
+    const options = { roleIps: s.roleIps, ...leaseOptions, received };
     if (req.kind === "renew-lease") {
       // A renewal changes only the lease, so it is taken at once rather than behind the queue:
       // a slow command (a fence's kills on a loaded mysqld) must not hold it past the monitor's
       // pacing, or a busy writer would fence itself. Extending the VIPs' kernel lifetime (one
       // `ip` process each) still waits its turn, so it cannot overtake a fence queued before it,
       // and it never re-creates a VIP that was dropped.
-      const plan = planAgentRequest(req, none, lease, receivedAt, options);
+      const plan = planAgentRequest(req, none, lease, received.lease, options);
       if (!plan.ok) {
         o.log(`${req.kind} from ${from}: ${plan.error}`);
         throw new Error(plan.error);
       }
       // Renewals arrive every check period: only the one that starts a lease is worth a line.
-      if (!agentMayHoldRoles(lease, receivedAt)) o.log(`${req.kind} from ${from}: ${plan.detail}`);
+      if (!agentMayHoldRoles(lease, received.lease)) o.log(`${req.kind} from ${from}: ${plan.detail}`);
       lease = plan.lease;
       void serial(async () => {
         const observed = await host.observe(false);
-        const lifetimeS = vipLifetimeSeconds(lease, Date.now());
+        const lifetimeS = vipLifetimeSeconds(lease, leaseClock());
         await runOps(observed.vips.map((ip): LocalOp => ({ kind: "renew-ip", ip, lifetimeS })), req.kind);
       }).catch(() => undefined);
       return { done: true, detail: plan.detail };
@@ -201,7 +204,7 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
     const planned = await new Promise<Extract<AgentPlan, { ok: true }>>((answer, refuse) => {
       serial(async () => {
         const observed = await host.observe(req.kind === "repoint-replica");
-        const plan = planAgentRequest(req, observed, lease, Date.now(), options);
+        const plan = planAgentRequest(req, observed, lease, leaseClock(), options);
         if (!plan.ok) {
           o.log(`${req.kind} from ${from}: ${plan.error}`);
           throw new Error(plan.error);
@@ -223,7 +226,7 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
     return { done: true, detail: planned.detail };
   };
 
-  const start = agentLeaseStep(lease, { kind: "start" }, Date.now(), leaseOptions);
+  const start = agentLeaseStep(lease, { kind: "start" }, leaseClock(), leaseOptions);
   lease = start.state;
   if (start.reason) o.log(start.reason);
   await dropAll(start.actions, "agent start", host).catch((err: unknown) => o.log(`at start: ${(err as Error).message}`));

@@ -65,10 +65,17 @@ export interface AgentPlanOptions extends AgentLeaseOptions {
   /** The role IPs of the configuration: the only addresses the agent manages. */
   readonly roleIps: readonly string[];
   /**
-   * When the request arrived (default: now). Its age is judged at arrival, so a request that
-   * waited behind a slow operation is not refused for it; a renewal runs from arrival, never later.
+   * When the request arrived (default: now on both clocks). Its age is judged at arrival by the
+   * wall clock, so a request that waited behind a slow operation is not refused for it; a renewal
+   * runs from arrival by the lease clock, never later.
    */
-  readonly receivedAt?: number;
+  readonly received?: AgentClocks;
+}
+
+/** The agent's two clocks: the wall clock judges message ages, the monotonic lease clock runs leases. */
+export interface AgentClocks {
+  readonly wall: number;
+  readonly lease: number;
 }
 
 export type AgentPlan =
@@ -89,6 +96,7 @@ export function vipLifetimeSeconds(lease: AgentLeaseState, now: number): number 
   return Math.max(1, Math.floor(left / 1000));
 }
 
+/** `now`: the agent's lease clock (see ha/lease.ts). */
 export function planAgentRequest(
   req: AgentRequest,
   observed: AgentObserved,
@@ -105,10 +113,10 @@ export function planAgentRequest(
     detail,
   });
 
-  const receivedAt = options.receivedAt ?? now;
+  const received = options.received ?? { wall: now, lease: now };
   // get-state changes nothing; a late renew-lease is shortened by the lease itself (ha/lease.ts).
   if (req.kind !== "get-state" && req.kind !== "renew-lease") {
-    const age = receivedAt - req.sentAt;
+    const age = received.wall - req.sentAt;
     if (Math.abs(age) > options.maxMessageAgeMs) {
       return refuse(
         `refusing ${req.kind} sent ${(age / 1000).toFixed(3)} s ago: more than ${options.maxMessageAgeMs} ms apart from this host's clock (delayed, or clocks out of sync)`,
@@ -145,7 +153,7 @@ export function planAgentRequest(
     }
 
     case "renew-lease": {
-      const step = agentLeaseStep(lease, { kind: "renew", sentAt: req.sentAt, leaseMs: req.leaseMs }, receivedAt, options);
+      const step = agentLeaseStep(lease, { kind: "renew", sentAt: req.sentAt, leaseMs: req.leaseMs, wallAt: received.wall }, received.lease, options);
       if (step.state === lease) return refuse(step.reason ?? "lease renewal refused");
       const lifetimeS = vipLifetimeSeconds(step.state, now);
       const ops: LocalOp[] = observed.vips.map((ip) => ({ kind: "renew-ip", ip, lifetimeS }));

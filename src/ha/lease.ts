@@ -11,7 +11,9 @@ import type { MonitorState } from "./state.js";
  * min(receipt, send + maxMessageAge): a late renewal grants only what remains of it. It fences
  * itself (drops every VIP, sets read_only, kills client connections) `earlyMs` before the lease
  * ends, so it is done by the end the monitor counts. A starting agent holds nothing until its
- * first renewal.
+ * first renewal. The agent measures its lease on a monotonic clock (the lease clock): only a
+ * message's age is judged by the wall clock, so a step of the agent's wall clock (an NTP
+ * correction, an operator's `date`) neither lengthens nor shortens a lease it holds.
  *
  * Monitor side (MonitorState.leases): for each host, the latest time its lease may run from.
  *  - A renewal sent at S runs from S + maxMessageAge by the agent's clock at the latest, so from
@@ -63,19 +65,23 @@ export function recordRenewal(state: MonitorState, host: string, sentAt: number,
 // The agent's lease, as a pure state machine.
 
 export interface AgentLeaseState {
-  /** When the lease runs out (agent clock); null: no lease. */
+  /** When the lease runs out (the agent's lease clock); null: no lease. */
   readonly expiresAt: number | null;
   /** Monitor send time of the last accepted renewal (older ones are refused). */
   readonly lastSentAt: number | null;
-  /** Agent time the last renewal was accepted. */
+  /** When the last renewal was accepted (the agent's lease clock). */
   readonly renewedAt: number | null;
 }
 
 export type AgentLeaseEvent =
   /** The agent process started: whatever the host holds was granted to a previous life. */
   | { readonly kind: "start" }
-  /** An authenticated renewal from the monitor. */
-  | { readonly kind: "renew"; readonly sentAt: number; readonly leaseMs: number }
+  /**
+   * An authenticated renewal from the monitor, taken at its arrival. `wallAt`: the agent's wall
+   * clock then, which judges the message's age against the monitor's send time (default: the
+   * step's `now`, for a lease clock that reads like the wall clock).
+   */
+  | { readonly kind: "renew"; readonly sentAt: number; readonly leaseMs: number; readonly wallAt?: number }
   /** Periodic check (every agentTickMs). */
   | { readonly kind: "tick" };
 
@@ -108,6 +114,7 @@ export function agentLeaseOptions(timing: LeaseTiming): AgentLeaseOptions {
   return { maxMessageAgeMs: timing.maxMessageAgeMs, earlyMs: 5 * timing.agentTickMs };
 }
 
+/** `now`: the agent's lease clock (monotonic). */
 export function agentLeaseStep(
   state: AgentLeaseState,
   event: AgentLeaseEvent,
@@ -122,7 +129,7 @@ export function agentLeaseStep(
         reason: "agent started without a lease: dropping VIPs and setting read_only until the monitor renews it",
       };
     case "renew": {
-      const age = now - event.sentAt;
+      const age = (event.wallAt ?? now) - event.sentAt;
       if (age < -options.maxMessageAgeMs) {
         return {
           state,
@@ -135,8 +142,9 @@ export function agentLeaseStep(
       }
       // A late renewal (a loaded host, a slow network) still counts, but only from the latest
       // time it could have arrived on time: the monitor's bound holds either way, and a busy
-      // writer does not drop its VIP over a renewal 0.7 s late.
-      const from = Math.min(now, event.sentAt + options.maxMessageAgeMs);
+      // writer does not drop its VIP over a renewal 0.7 s late. (Lateness is a wall-clock
+      // figure; the lease itself runs on the lease clock from arrival, less that lateness.)
+      const from = now - Math.max(0, age - options.maxMessageAgeMs);
       const expiresAt = from + event.leaseMs - options.earlyMs;
       if (expiresAt <= now) {
         return {

@@ -155,13 +155,31 @@ describe("stale commands", () => {
 
   it("age is judged at arrival: a request that waited in the agent's queue is not refused for it", () => {
     const req: AgentRequest = { kind: "renew-lease", leaseMs: 3_000, sentAt: NOW - 100 };
-    const p = planAgentRequest(req, writer, NO_LEASE, NOW + 2_000, { ...OPTS, receivedAt: NOW });
+    const p = planAgentRequest(req, writer, NO_LEASE, NOW + 2_000, { ...OPTS, received: { wall: NOW, lease: NOW } });
     // The lease runs from arrival, not from when the queue reached it.
     expect(p.ok && p.lease.expiresAt).toBe(NOW + 2_800);
     expect(ops(p)).toEqual([{ kind: "renew-ip", ip: WRITER, lifetimeS: 1 }]);
     // Planned as arriving late, it grants only the lease left from when it was due.
     const late = planAgentRequest(req, writer, NO_LEASE, NOW + 2_000, OPTS);
     expect(late.ok && late.lease.expiresAt).toBe(NOW - 100 + 500 + 2_800);
+  });
+
+  it("a request's age is judged by the wall clock, the lease it grants runs on the lease clock", () => {
+    const received = { wall: NOW, lease: 9_000 };
+    const renew = planAgentRequest({ kind: "renew-lease", leaseMs: 3_000, sentAt: NOW - 100 }, writer, NO_LEASE, 9_000, { ...OPTS, received });
+    expect(renew.ok && renew.lease.expiresAt).toBe(9_000 + 2_800);
+    // Holding that lease, a fresh add-vip is accepted and given the lease left as its lifetime …
+    const add = planAgentRequest({ kind: "add-vip", role: "writer", ip: WRITER, sentAt: NOW + 750 }, bare, renew.ok ? renew.lease : NO_LEASE, 9_800, {
+      ...OPTS,
+      received: { wall: NOW + 800, lease: 9_800 },
+    });
+    expect(ops(add)).toEqual([{ kind: "add-ip", ip: WRITER, lifetimeS: 2 }, { kind: "arp", ip: WRITER }]);
+    // … and one whose wall-clock age is too great is refused, whatever the lease clock says.
+    const stale = planAgentRequest({ kind: "add-vip", role: "writer", ip: WRITER, sentAt: NOW + 750 }, bare, renew.ok ? renew.lease : NO_LEASE, 9_800, {
+      ...OPTS,
+      received: { wall: NOW + 1_300, lease: 9_800 },
+    });
+    expect(refusal(stale)).toMatch(/more than 500 ms apart/);
   });
 
   it("a late renew-lease grants only what is left of its lease; one from the future or long expired is refused", () => {

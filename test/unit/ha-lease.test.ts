@@ -59,6 +59,21 @@ describe("agentLeaseStep", () => {
     expect(useless.state).toBe(s);
     expect(useless.reason).toBe("refusing a lease renewal sent 3.3 s ago: the lease it grants would already have run out");
   });
+
+  it("runs the lease on the lease clock: the wall clock judges only the renewal's age", () => {
+    // The lease clock reads 50 000 when the renewal arrives 0.7 s after it was sent (wall clock).
+    const late = agentLeaseStep(NO_LEASE, { kind: "renew", sentAt: at(1), leaseMs: 3000, wallAt: at(1.7) }, 50_000, opts);
+    expect(late.state).toEqual({ expiresAt: 50_000 - 200 + 2_800, lastSentAt: at(1), renewedAt: 50_000 });
+    expect(late.reason).toBe("lease renewal arrived 0.7 s after it was sent: lease counted from 0.5 s after sending");
+    // Whatever the wall clock does afterwards (stepped back 2 s, say), the lease ends 2.6 s of
+    // lease clock later: ticks read only the lease clock.
+    expect(agentLeaseStep(late.state, { kind: "tick" }, 52_599, opts).actions).toEqual([]);
+    expect(agentLeaseStep(late.state, { kind: "tick" }, 52_600, opts).actions).toEqual([{ kind: "drop-vips" }, { kind: "set-read-only" }, { kind: "kill-clients" }]);
+    // A renewal from the agent's future is judged by the wall clock too.
+    const future = agentLeaseStep(late.state, { kind: "renew", sentAt: at(3), leaseMs: 3000, wallAt: at(2) }, 50_400, opts);
+    expect(future.state).toBe(late.state);
+    expect(future.reason).toMatch(/1\.0 s in this host's future/);
+  });
 });
 
 describe("the monitor's view of leases", () => {

@@ -10,7 +10,8 @@
  * actions executed in order against the world → recordRenewal with what the monitor learnt.
  *
  * Random events: mysqld kill/start, network cut/restore, agent channel loss, agent restart,
- * observation timeouts, renewals delayed up to 3 × maxMessageAge and their answers lost, clock skew, LOCK TABLES on a
+ * observation timeouts, renewals delayed up to 3 × maxMessageAge and their answers lost, clock skew (leases on
+ * each agent's own monotonic clock, message ages on its skewed wall clock), LOCK TABLES on a
  * replica, resync of a broken host, monitor restart with and without its status file, the
  * monitor losing its own network, and commands (move_role [--force], set_online/offline, modes).
  * Time steps from 0.1 s to 6 s, so leases expire at every phase of a move.
@@ -79,7 +80,10 @@ interface Host {
   readOnly: boolean;
   vips: Set<string>;
   lease: AgentLeaseState;
+  /** The agent's wall clock minus the monitor's (judges message ages). */
   skew: number;
+  /** The agent's lease clock minus the monitor's: a monotonic clock unrelated to either wall clock. */
+  leaseClock: number;
   executed: Record<string, number>;
   relay: Record<string, number>;
   source: string | null;
@@ -102,6 +106,7 @@ class World {
         vips: new Set(),
         lease: NO_LEASE,
         skew: Math.round((rnd() - 0.5) * 2 * 400),
+        leaseClock: Math.round((rnd() - 0.5) * 2e9),
         executed: {},
         relay: {},
         source: hc.mode === "master" ? (hc.peer ?? null) : "db1",
@@ -136,7 +141,7 @@ class World {
   /** The agent's own lease check, at its worst: one agent tick after expiry. */
   tickAgents(now: number): void {
     for (const h of this.hosts.values()) {
-      if (h.lease.expiresAt === null || now < h.lease.expiresAt + 100) continue;
+      if (h.lease.expiresAt === null || now + h.leaseClock < h.lease.expiresAt + 100) continue;
       const r = agentLeaseStep(h.lease, { kind: "tick" }, h.lease.expiresAt + 100, LEASE_OPTIONS);
       h.lease = r.state;
       for (const a of r.actions) this.agentAct(h, a.kind);
@@ -148,7 +153,7 @@ class World {
     if (kind === "set-read-only") h.readOnly = true;
   }
   restartAgent(h: Host, now: number): void {
-    const r = agentLeaseStep(h.lease, { kind: "start" }, now + h.skew, LEASE_OPTIONS);
+    const r = agentLeaseStep(h.lease, { kind: "start" }, now + h.leaseClock, LEASE_OPTIONS);
     h.lease = r.state;
     for (const a of r.actions) this.agentAct(h, a.kind);
   }
@@ -164,10 +169,10 @@ class World {
         // Up to three times the allowed age: a late renewal is accepted but must grant less.
         const delay = Math.floor(this.rnd() * 3 * CONFIG.maxMessageAgeMs);
         // Applied at once with the expiry it gets on receipt (later is never less safe here).
-        const r = agentLeaseStep(h.lease, { kind: "renew", sentAt: now, leaseMs: a.leaseMs }, agentNow + delay, LEASE_OPTIONS);
+        const r = agentLeaseStep(h.lease, { kind: "renew", sentAt: now, leaseMs: a.leaseMs, wallAt: agentNow + delay }, now + delay + h.leaseClock, LEASE_OPTIONS);
         // A refused renewal is answered with an error: the monitor books it as unanswered.
         if (r.state === h.lease) return { kind: "unanswered" };
-        h.lease = r.state.expiresAt !== null ? { ...r.state, expiresAt: r.state.expiresAt - h.skew } : r.state;
+        h.lease = r.state;
         // The answer comes back after receipt, or is lost.
         return this.rnd() < 0.2 ? { kind: "unanswered" } : { kind: "answered", at: now + delay + Math.floor(this.rnd() * 50) };
       }
@@ -179,10 +184,10 @@ class World {
         h.readOnly = true;
         return none;
       case "set-writable":
-        if (h.mysqld && agentMayHoldRoles(h.lease, now)) h.readOnly = false;
+        if (h.mysqld && agentMayHoldRoles(h.lease, now + h.leaseClock)) h.readOnly = false;
         return none;
       case "add-vip":
-        if (agentMayHoldRoles(h.lease, now)) h.vips.add(a.ip);
+        if (agentMayHoldRoles(h.lease, now + h.leaseClock)) h.vips.add(a.ip);
         return none;
       case "remove-vip":
         h.vips.delete(a.ip);
