@@ -99,6 +99,11 @@ export interface CycleContext {
    * slowest agent's timeouts (see execute).
    */
   readonly sending?: Map<string, Promise<void>>;
+  /**
+   * When this monitor process started (its clock). Answers that come back within
+   * unansweredLeaseDelayMs of it are booked as unanswered: see runCycle.
+   */
+  readonly startedAt?: number;
 }
 
 export interface LoopState {
@@ -345,8 +350,15 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
 
   const outcomes = await timed("execute", execute(ctx, actions, renewAt, io, timings));
   let after = decision.next;
+  // An answer supersedes earlier renewals because the agent accepts only increasing send times.
+  // A previous monitor process may have sent larger ones (if the clock stepped back across the
+  // restart) that are still in flight; each starts a lease by its send time + the unanswered
+  // delay, which is before this process's start + that delay (adoptMonitorState's bound). So
+  // until then an answer only counts as a renewal sent, not as a bound.
+  const trustFrom = (ctx.startedAt ?? -Infinity) + config.unansweredLeaseDelayMs;
   for (const a of renewals) {
-    const outcome = outcomes.get(a.host) ?? { kind: "unanswered" };
+    const told = outcomes.get(a.host) ?? { kind: "unanswered" };
+    const outcome: RenewalOutcome = told.kind === "answered" && told.at < trustFrom ? { kind: "unanswered" } : told;
     if (outcome.kind !== "not-sent") renewedAt[a.host] = renewAt;
     after = recordRenewal(after, a.host, renewAt, outcome, config);
   }

@@ -420,6 +420,25 @@ describe("lease renewals and slow agents", () => {
     expect(r.loop.state.leases.db3).toBe(renewAt + config.unansweredLeaseDelayMs);
   });
 
+  it("for its first second a restarted monitor books answers as unanswered: a previous process's renewals may still be in flight", async () => {
+    let { fake, loop } = await settledCluster();
+    fake.t += RENEW_MIN_INTERVAL_MS;
+    const send = fake.send.bind(fake);
+    fake.send = async (h, r) => {
+      if (h.name === "db2" && r.kind === "renew-lease") fake.t += 40;
+      return send(h, r);
+    };
+    const renewAt = fake.t;
+    const restarted: CycleContext = { ...ctx, startedAt: renewAt - 500 };
+    const r = await runCycle(restarted, loop, fake);
+    expect(r.loop.state.leases.db2).toBe(renewAt + config.unansweredLeaseDelayMs);
+    // Once this process has run unansweredLeaseDelayMs, answers bound leases again.
+    fake.t += config.unansweredLeaseDelayMs;
+    const later = fake.t;
+    const r2 = await runCycle(restarted, r.loop, fake);
+    expect(r2.loop.state.leases.db2).toBe(later + 40);
+  });
+
   it("withdraws a renewal still connecting when the cycle moves on: a cut-off host's lease bound does not grow", async () => {
     let { fake, loop } = await settledCluster();
     const c: CycleContext = { ...ctx, sending: new Map() };
