@@ -122,6 +122,8 @@ export interface CycleResult {
   readonly decision: Decision;
   /** Where the cycle's time went (ms), for the daemon's "slow cycle" line. */
   readonly timings: Readonly<Record<string, number>>;
+  /** The check results this cycle counted (for `debug 1`). */
+  readonly results: readonly RawCheckResult[];
 }
 
 /** Runs a check a little early rather than a whole cycle late (timers drift by a few ms). */
@@ -369,6 +371,7 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
     loop: { state: after, checks, lastRun, snapshot: { ...snapshot, state: after }, renewedAt },
     decision,
     timings,
+    results: raw,
   };
 }
 

@@ -10,6 +10,7 @@ import {
   runControlCommand,
   type HaConfig,
   type MonitorState,
+  type RawCheckResult,
   type Snapshot,
 } from "../ha/index.js";
 import { loadClusterSecret, loadMmmConfigFile } from "../mmm-config-files.js";
@@ -177,6 +178,8 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
           const stalled = Math.max(0, Math.round(worstLag));
           // Bounded by the timeouts, but worth knowing: failover times grow with it.
           if (took > 500) o.log(`slow cycle: ${took} ms (${slowest(r.timings)}; event loop held up to ${stalled} ms; probes and agent requests are bounded by 1 s each)`);
+          else if (mmm.debug) o.log(`cycle: ${took} ms (${slowest(r.timings, 0)}; event loop held up to ${stalled} ms)`);
+          if (mmm.debug) o.log(`cycle results: ${debugResults(r.results)}`);
         } catch (err) {
           // A bad cycle is logged and the next one starts from the last good state.
           o.log(`cycle failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -203,13 +206,20 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
 }
 
 /** "probe db1 900 ms, execute 400 ms": the parts of a cycle that took longest. */
-export function slowest(timings: Readonly<Record<string, number>>): string {
+export function slowest(timings: Readonly<Record<string, number>>, overMs = 100): string {
   return Object.entries(timings)
-    .filter(([, ms]) => ms >= 100)
+    .filter(([, ms]) => ms >= overMs)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 4)
     .map(([what, ms]) => `${what} ${Math.round(ms)} ms`)
     .join(", ") || "no part over 100 ms";
+}
+
+/** `debug 1`: every result but the OKs, in one line ("db1 mysql error (connection refused)"). */
+function debugResults(results: readonly RawCheckResult[]): string {
+  const news = results.filter((r) => r.outcome !== "ok");
+  const ok = results.length - news.length;
+  return [...news.map((r) => `${r.host} ${r.check} ${r.outcome} (${r.cause ?? r.message}${r.refused ? ", refused" : ""})`), `${ok} OK`].join("; ");
 }
 
 function monitorAccount(mmm: MmmConfig, file: string): { user: string; password: Secret } {

@@ -172,4 +172,48 @@ describe("data safety on failover, on the lab", () => {
     log(`rebalance: db3 recovered → a reader VIP back on it after ${(await nowOn("db3")) - back} ms (${JSON.stringify(after)})`);
     for (const h of DBS) expect(after[h], `${h}: one reader VIP each after rebalancing`).toHaveLength(1);
   }, 180_000);
+
+  it("a slave that lags past max_backlog goes REPLICATION_DELAY and loses its reader VIP; caught up, it gets one back", async () => {
+    await restoreCluster();
+    // max_backlog 3 s instead of 60 for this test, so a lag builds up in seconds.
+    const conf = "/etc/mysql-mmm/mmm_mon.conf";
+    const setBacklog = async (s: number) => {
+      const r = await onHost("monitor", `sed -i 's/^\\(\\s*max_backlog\\s*\\).*/\\1${s}/' ${conf} && grep -c 'max_backlog *${s}$' ${conf} && service mmm-monitor restart`, 60_000);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+    };
+    await createTestTable("lag");
+    await setBacklog(3);
+    try {
+      await until("db3 ONLINE after the monitor restart", async () => hostLine(await show(), "db3"), (l) => /\/ONLINE\./.test(l), 30_000, 250);
+      const mine = await readerVipsOn("db3");
+      expect(mine.length).toBeGreaterThan(0);
+      // db3 applies what it gets 30 s late: Seconds_Behind_Master grows from the next write on.
+      await sqlOn("db3", "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=30; START SLAVE");
+      await sqlOn("db1", "INSERT INTO mmmtest.lag (cid) VALUES (1)");
+      const at = await nowOn("db3");
+      const line = await until("db3 REPLICATION_DELAY", async () => hostLine(await show(), "db3"), (l) => /REPLICATION_DELAY/.test(l), 30_000, 250);
+      expect(line).toMatch(/slave\/REPLICATION_DELAY\. Roles: $/);
+      const checks = (await control("checks db3 rep_backlog")).out;
+      expect(checks).toMatch(/db3\s+rep_backlog\s+\[last change: [^\]]+\]\s+ERROR: Backlog is too big/);
+      const moved = await until(
+        "db3's reader VIPs on other hosts",
+        async () => Object.fromEntries(await Promise.all(["db1", "db2", "db4"].map(async (h) => [h, await readerVipsOn(h)] as const))),
+        (m) => mine.every((ip) => Object.values(m).some((v) => v.includes(ip))),
+        30_000,
+        100,
+      );
+      expect(await readerVipsOn("db3")).toEqual([]);
+      const all = Object.values(moved).flat();
+      expect(new Set(all).size, "a reader VIP on two hosts").toBe(all.length);
+      log(`rebalance: db3 lagging (MASTER_DELAY 30, max_backlog 3) → REPLICATION_DELAY and its reader VIP ${mine.join(",")} moved ${(await nowOn("db3")) - at} ms after the write (${JSON.stringify(moved)})`);
+      // Caught up: back to ONLINE with a reader VIP of its own.
+      await sqlOn("db3", "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=0; START SLAVE");
+      await until("db3 ONLINE again", async () => hostLine(await show(), "db3"), (l) => /\/ONLINE\./.test(l), 60_000, 250);
+      await until("db3 holds a reader VIP again", () => readerVipsOn("db3"), (v) => v.length === 1, 60_000, 200);
+      expect(await sqlOn("db3", "SELECT COUNT(*) FROM mmmtest.lag")).toBe("1");
+    } finally {
+      await sqlOn("db3", "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=0; START SLAVE").catch(() => undefined);
+      await setBacklog(60);
+    }
+  }, 180_000);
 });
