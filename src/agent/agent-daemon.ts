@@ -8,6 +8,7 @@ import { AgentHost, readUptime } from "./agent-host.js";
 import { AgentMysql } from "./agent-mysql.js";
 import { planAgentRequest, planLeaseActions, vipLifetimeSeconds, type AgentPlan, type LocalOp } from "./plan-agent-request.js";
 import type { Secret } from "../secret.js";
+import { closeLocalRunner } from "../util/runner.js";
 
 /**
  * The agent daemon: a thin shell around planAgentRequest. Requests and lease ticks run one at a
@@ -260,6 +261,7 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
         await dropAll([{ kind: "drop-vips" }, { kind: "set-read-only" }], "agent stop", host);
       }).catch((err: unknown) => o.log(`at stop: ${(err as Error).message}`));
       await Promise.all([mysql.close(), waitMysql.close(), expiryMysql.close(), stateMysql.close()]);
+      closeLocalRunner();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { networkInterfaces } from "node:os";
-import { execFile, spawn } from "node:child_process";
+import { localRunner, TIMED_OUT, type RunResult } from "../util/runner.js";
 import { readFile } from "node:fs/promises";
 import { RemoteError } from "../errors.js";
 import type { Secret } from "../secret.js";
@@ -178,14 +178,16 @@ export class AgentHost {
   /** Sends gratuitous ARP (Habets arping, Debian's `arping`) without waiting: nobody answers one. */
   private announce(ip: string): void {
     // -U: unsolicited ARP with sender and target = the VIP, so neighbours update their caches.
-    const child = spawn("arping", ["-q", "-U", "-c", "3", "-w", "1", "-i", this.o.iface, "-S", ip, ip], { stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
-    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    child.on("error", (e) => this.o.log(`arping for ${ip} failed to start: ${e.message} (install Debian's arping package)`));
-    // Exit 1 means "no reply", the normal outcome of an unsolicited ARP.
-    child.on("exit", (code) => {
-      if (code !== 0 && code !== 1) this.o.log(`arping for ${ip} on ${this.o.iface} exited ${code}: ${err.trim()}`);
-    });
+    localRunner()
+      .run("arping", ["-q", "-U", "-c", "3", "-w", "1", "-i", this.o.iface, "-S", ip, ip], CMD_TIMEOUT_MS)
+      .then(
+        (r) => {
+          // Exit 1 means "no reply", the normal outcome of an unsolicited ARP.
+          if (r.code === 127) this.o.log(`arping for ${ip} failed to start: ${r.stderr.trim()} (install Debian's arping package)`);
+          else if (r.code !== 0 && r.code !== 1) this.o.log(`arping for ${ip} on ${this.o.iface} exited ${r.code}: ${r.stderr.trim()}`);
+        },
+        (err: unknown) => this.o.log(`arping for ${ip} failed: ${(err as Error).message}`),
+      );
   }
 
   /**
@@ -218,12 +220,16 @@ export async function readUptime(): Promise<number> {
   return Number(text.split(/\s+/)[0]);
 }
 
-function command(file: string, args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout: CMD_TIMEOUT_MS }, (err, stdout, stderr) => {
-      if (err) {
-        reject(new RemoteError("localhost", `${file} ${args.join(" ")} failed: ${stderr.trim() || err.message}`, { command: `${file} ${args.join(" ")}` }));
-      } else resolve(stdout);
-    });
-  });
+/** Through the helper shell (util/runner.ts): a fork of the agent per `ip` held up its answers. */
+async function command(file: string, args: readonly string[]): Promise<string> {
+  const line = `${file} ${args.join(" ")}`;
+  let r: RunResult;
+  try {
+    r = await localRunner().run(file, args, CMD_TIMEOUT_MS);
+  } catch (err) {
+    throw new RemoteError("localhost", `${line} failed: ${(err as Error).message}`, { command: line });
+  }
+  if (r.code === 0) return r.stdout;
+  const why = r.code === TIMED_OUT ? `no exit within ${CMD_TIMEOUT_MS} ms` : r.stderr.trim() || `exit status ${r.code}`;
+  throw new RemoteError("localhost", `${line} failed: ${why}`, { command: line });
 }

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { localRunner } from "../util/runner.js";
 
 /**
  * Issue 4, point 7: a moved VIP is confirmed, not assumed. In the background (never inside a
@@ -14,16 +14,21 @@ export type MacLookup = (ip: string, timeoutMs: number) => Promise<string | null
 export const ARP_INTERVAL_MS = 2000;
 const MAX_AGE_MS = ARP_INTERVAL_MS + 1500;
 
-/** arping 2.x (Thomas Habets) with -r prints the replying MAC only; no reply exits non-zero. */
-export const arpingLookup: MacLookup = (ip, timeoutMs) =>
-  new Promise((resolve) => {
-    const secs = Math.max(1, Math.ceil(timeoutMs / 1000));
-    execFile("arping", ["-r", "-C", "1", "-c", "1", "-w", String(secs), ip], { timeout: timeoutMs + 1000 }, (err, stdout, stderr) => {
-      if (!err) return resolve(parseArpingMac(stdout));
-      // Exit status 1 is "no reply"; anything else (ENOENT, a signal, a permission error) says nothing.
-      resolve((err as { code?: unknown }).code === 1 && stderr.trim() === "" ? null : undefined);
-    });
-  });
+/**
+ * arping 2.x (Thomas Habets) with -r prints the replying MAC only; no reply exits non-zero. Run
+ * through the helper shell (util/runner.ts): nine forks of the monitor every 2 s stalled it.
+ */
+export const arpingLookup: MacLookup = async (ip, timeoutMs) => {
+  const secs = Math.max(1, Math.ceil(timeoutMs / 1000));
+  try {
+    const r = await localRunner().run("arping", ["-r", "-C", "1", "-c", "1", "-w", String(secs), ip], timeoutMs + 1000);
+    if (r.code === 0) return parseArpingMac(r.stdout);
+    // Exit status 1 is "no reply"; anything else (not installed, killed, no permission) says nothing.
+    return r.code === 1 && r.stderr.trim() === "" ? null : undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 export function parseArpingMac(stdout: string): string | null {
   const m = /([0-9a-f]{2}(?::[0-9a-f]{2}){5})/i.exec(stdout);
