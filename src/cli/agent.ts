@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { Command, Option } from "commander";
 import { ConfigError } from "../errors.js";
-import { detachDaemon, livePid, raisePriority } from "./daemon.js";
+import { daemonLog, detachDaemon, livePid, raisePriority } from "./daemon.js";
 import { DEFAULT_LEASE_TIMING } from "../ha/config.js";
 import { startAgentDaemon } from "../agent/agent-daemon.js";
 import { loadClusterSecret, loadMmmConfigFile } from "../mmm-config-files.js";
@@ -32,9 +32,7 @@ export function agentCommand(): Command {
       if (running !== null) throw new ConfigError(`an agent already runs (pid ${running}, from ${pidFile}); stop it first (kill ${running})`);
       if (!opts.foreground) return detachDaemon("agent", [...process.argv.slice(2), "--foreground"], opts.logFile, pidFile);
 
-      const log = (line: string): void => {
-        process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-      };
+      const { log, flush } = daemonLog();
       process.on("uncaughtException", (err) => log(`internal error (agent keeps running): ${err.stack ?? err.message}`));
       raisePriority(log);
       const daemon = await startAgentDaemon({ config, secret, timing: DEFAULT_LEASE_TIMING, log }, opts.config);
@@ -47,5 +45,6 @@ export function agentCommand(): Command {
       await daemon.close();
       if (livePid(pidFile) === process.pid) rmSync(pidFile, { force: true });
       log("stopped");
+      await flush();
     });
 }

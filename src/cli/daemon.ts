@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { setPriority } from "node:os";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync } from "node:fs";
+import { closeSync, createWriteStream, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { PlanError } from "../errors.js";
 
@@ -71,4 +71,36 @@ function threadIds(): number[] {
   } catch {
     return [];
   }
+}
+
+export interface DaemonLog {
+  /** One timestamped line. */
+  readonly log: (line: string) => void;
+  /** Resolves once every line logged so far is written. */
+  readonly flush: () => Promise<void>;
+}
+
+/**
+ * The daemons' log, written without holding up the event loop. Detached, stdout is the log file,
+ * and Node writes to a file synchronously: an append waits for its page while that page is under
+ * writeback, which on a disk busy with the databases held the monitor's event loop for up to
+ * 0.9 s in the lab — its timers then fired late, and checks, role moves and lease renewals with
+ * them. So a file gets a stream of its own on fd 1, whose writes run in order on libuv's thread
+ * pool; a terminal or a pipe (systemd) keeps process.stdout. Lines still queued when the process
+ * dies are lost: the price of never blocking on the disk.
+ */
+export function daemonLog(): DaemonLog {
+  let file = false;
+  try {
+    file = fstatSync(1).isFile();
+  } catch {
+    file = false;
+  }
+  const out: NodeJS.WritableStream = file ? createWriteStream("", { fd: 1, autoClose: false }) : process.stdout;
+  return {
+    log: (line) => {
+      out.write(`${new Date().toISOString()} ${line}\n`);
+    },
+    flush: () => new Promise<void>((resolve) => out.write("", () => resolve())),
+  };
 }

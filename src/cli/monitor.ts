@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { PlanError } from "../errors.js";
-import { detachDaemon, livePid, raisePriority } from "./daemon.js";
+import { daemonLog, detachDaemon, livePid, raisePriority } from "./daemon.js";
 import { DEFAULT_MONITOR_CONFIG, startMonitor } from "../monitor/monitor-daemon.js";
 
 export const MONITOR_PID_FILE = "/run/mysql-mmm/mmm_mond.pid";
@@ -40,7 +40,7 @@ function refuseIfRunning(pidFile: string): void {
 }
 
 async function runForeground(opts: MonitorOptions): Promise<void> {
-  const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  const { log, flush } = daemonLog();
   raisePriority(log);
   const monitor = await startMonitor({ configFile: opts.config, log });
   mkdirSync(dirname(opts.pidFile), { recursive: true });
@@ -54,4 +54,5 @@ async function runForeground(opts: MonitorOptions): Promise<void> {
   await monitor.done;
   if (livePid(opts.pidFile) === process.pid) rmSync(opts.pidFile, { force: true });
   log("monitor stopped");
+  await flush();
 }
