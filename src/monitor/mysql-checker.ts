@@ -3,7 +3,7 @@ import type { MysqlObservation, ReplicationObservation } from "../ha/index.js";
 import type { Secret } from "../secret.js";
 import { resolveDialect, type Dialect } from "../sql/dialect.js";
 import { parseServerVersion } from "../sql/flavor.js";
-import { SELECT_SERVER_IDENTITY, selectGtidState, selectReadOnly, showReplicaStatus } from "../sql/statements.js";
+import { SELECT_SERVER_IDENTITY, selectGtidState, selectHealth, showReplicaStatus } from "../sql/statements.js";
 import { parseGtidState, parseReadOnly, parseReplicaStatus, type GtidState, type Row } from "../sql/status.js";
 import type { MonitoredHost } from "./agent-request.js";
 import type { MysqlProbe } from "./monitor-cycle.js";
@@ -41,12 +41,12 @@ export class MysqlChecker {
     try {
       const left = () => Math.max(1, deadline - Date.now());
       const { conn, dialect } = session;
-      await withTimeout(conn.query("SELECT 1"), left(), "SELECT 1");
-      const [ro] = await withTimeout(conn.query(selectReadOnly(dialect).sql), left(), "read_only");
-      const [gtid] = await withTimeout(conn.query(selectGtidState(dialect).sql), left(), "GTID state");
+      // Two round trips (read_only and GTID state in one row, then the replica status): on a
+      // loaded host each one waits for mysqld to get the CPU.
+      const [health] = await withTimeout(conn.query(selectHealth(dialect).sql), left(), "read_only and GTID state");
       const [rs] = await withTimeout(conn.query(showReplicaStatus(dialect).sql), left(), dialect.showReplicaStatus);
-      const readOnly = parseReadOnly(dialect, firstRow(ro)).readOnly;
-      const state = parseGtidState(dialect, firstRow(gtid));
+      const readOnly = parseReadOnly(dialect, firstRow(health)).readOnly;
+      const state = parseGtidState(dialect, firstRow(health));
       const replica = parseReplicaStatus(rows(rs));
       let replication: ReplicationObservation | null = null;
       if (replica) {

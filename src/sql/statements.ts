@@ -291,6 +291,15 @@ export function selectReadOnly(d: Dialect): Statement {
   return plain(d, "SELECT " + d.readOnlyVariables.map((v) => `@@GLOBAL.${v} AS ${v}`).join(", "));
 }
 
+/**
+ * The monitor's check in one round trip: one row with selectReadOnly's and selectGtidState's
+ * columns (each parser reads its own). On a busy server every round trip waits for CPU.
+ */
+export function selectHealth(d: Dialect): Statement {
+  const strip = (st: Statement) => st.sql.replace(/^SELECT /, "");
+  return plain(d, `SELECT ${strip(selectReadOnly(d))}, ${strip(selectGtidState(d))}`);
+}
+
 export interface ReadOnlyOptions {
   /**
    * Bound, in seconds, on waiting for the global read lock SET GLOBAL read_only takes (a client

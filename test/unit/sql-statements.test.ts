@@ -408,6 +408,15 @@ describe("state lookups", () => {
     );
   });
 
+  it("reads read_only and the GTID state in one row for the monitor's check", () => {
+    expect(S.selectHealth(dialect("10.11.6-MariaDB")).sql).toBe(
+      "SELECT @@GLOBAL.read_only AS read_only, @@GLOBAL.gtid_binlog_pos AS gtid_binlog_pos, @@GLOBAL.gtid_binlog_state AS gtid_binlog_state, @@GLOBAL.gtid_slave_pos AS gtid_slave_pos, @@GLOBAL.gtid_current_pos AS gtid_current_pos, @@GLOBAL.gtid_strict_mode AS gtid_strict_mode",
+    );
+    expect(S.selectHealth(dialect("8.0.36")).sql).toBe(
+      "SELECT @@GLOBAL.read_only AS read_only, @@GLOBAL.super_read_only AS super_read_only, @@GLOBAL.gtid_executed AS gtid_executed, @@GLOBAL.gtid_purged AS gtid_purged, @@GLOBAL.gtid_mode AS gtid_mode",
+    );
+  });
+
   it("looks semi-sync plugins up only where they are plugins", () => {
     expect(S.selectSemiSyncPlugins(dialect("8.0.26")).sql).toContain("IN ('rpl_semi_sync_source', 'rpl_semi_sync_replica')");
     expect(() => S.selectSemiSyncPlugins(dialect("10.11.6-MariaDB"))).toThrow(/built into MariaDB 10.11.6/);
