@@ -2,6 +2,7 @@ import type { Server } from "node:net";
 import { ConfigError } from "../errors.js";
 import {
   EMPTY_CHECKS,
+  NOT_OBSERVED,
   adoptMonitorState,
   haConfigFromMmm,
   initialMonitorState,
@@ -26,6 +27,7 @@ import { ArpWatcher } from "./arp-watcher.js";
 import { killHostPath, runKillHost } from "./kill-host.js";
 import { readStatusFile, writeStatusFile } from "./status-file.js";
 import { tcpPing } from "./tcp-ping.js";
+import { closeLocalRunner } from "../util/runner.js";
 
 export const DEFAULT_MONITOR_CONFIG = "/etc/mysql-mmm/mmm_mon.conf";
 export const DEFAULT_STATUS_PATH = "/var/lib/mysql-mmm/mmm_mond.status";
@@ -179,7 +181,14 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
           // Bounded by the timeouts, but worth knowing: failover times grow with it.
           if (took > 500) o.log(`slow cycle: ${took} ms (${slowest(r.timings)}; event loop held up to ${stalled} ms; probes and agent requests are bounded by 1 s each)`);
           else if (mmm.debug) o.log(`cycle: ${took} ms (${slowest(r.timings, 0)}; event loop held up to ${stalled} ms)`);
-          if (mmm.debug) o.log(`cycle results: ${debugResults(r.results)}`);
+          if (mmm.debug) {
+            const snap = r.loop.snapshot;
+            const unobserved = hosts.filter((h) => snap?.observed[h.name] === undefined || snap.observed[h.name] === NOT_OBSERVED).map((h) => h.name);
+            o.log(
+              `cycle results: ${debugResults(r.results)}${snap?.network === false ? "; monitor network DOWN" : ""}` +
+                `${unobserved.length ? `; not observed: ${unobserved.join(", ")}` : ""}; next in ${nextCycleDelayMs(r.loop, config)} ms`,
+            );
+          }
         } catch (err) {
           // A bad cycle is logged and the next one starts from the last good state.
           o.log(`cycle failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -201,6 +210,7 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
       await new Promise<void>((r) => server.close(() => r()));
       checker.close();
       clearInterval(stallTicker);
+      closeLocalRunner();
     },
   };
 }
