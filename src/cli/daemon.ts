@@ -97,6 +97,8 @@ export function daemonLog(): DaemonLog {
     file = false;
   }
   const out: NodeJS.WritableStream = file ? createWriteStream("", { fd: 1, autoClose: false }) : process.stdout;
+  // A full or failed log disk must not take the daemon down: its lines are lost instead.
+  out.on("error", () => undefined);
   return {
     log: (line) => {
       out.write(`${new Date().toISOString()} ${line}\n`);

@@ -15,9 +15,12 @@ import { createInterface } from "node:readline";
  *
  * Each job runs in the background under `timeout`, its output goes to files in a private
  * directory, and the shell reports "ID EXIT" on one line when it ends (short enough to be
- * written atomically, whatever order jobs end in). The jobs are double-forked, so the shell
- * never accumulates children to reap. If the shell dies, pending jobs fail and the next run
- * starts a new one.
+ * written atomically, whatever order jobs end in); a job whose output files cannot be created
+ * reports too (exit 2, and the directory is made again for the next). The jobs are
+ * double-forked, so the shell never accumulates children to reap: the host's init reaps them,
+ * as on any host with systemd or sysvinit (a container needs an init, not node as PID 1). If
+ * the shell dies, pending jobs fail at once and the next run starts a new one. The helper never
+ * keeps a stopping daemon alive.
  */
 export interface RunResult {
   readonly code: number;
@@ -30,7 +33,7 @@ export const TIMED_OUT = 124;
 
 const HELPER = `d=$1
 while IFS=' ' read -r id secs cmd; do
-  ( ( eval "timeout -k 1 $secs $cmd" >"$d/$id.out" 2>"$d/$id.err" </dev/null; echo "$id $?" ) & )
+  ( ( { eval "timeout -k 1 $secs $cmd"; } >"$d/$id.out" 2>"$d/$id.err" </dev/null; echo "$id $?" ) & )
 done`;
 
 interface Pending {
@@ -45,10 +48,13 @@ export class Runner {
   #next = 0;
   readonly #pending = new Map<number, Pending>();
 
+  /** `base`: where the job directory is made. */
+  constructor(private readonly base: string = tmpdir()) {}
+
   /** Runs `file args…`; resolves with its exit status and output (124: stopped after timeoutMs). */
   async run(file: string, args: readonly string[], timeoutMs: number): Promise<RunResult> {
-    // One job per line: an argument with a line break would split it.
-    if ([file, ...args].some((a) => /[\n\r]/.test(a))) throw new Error(`${file}: an argument contains a line break`);
+    // One job per line: an argument with a line break would split it (and the shell cuts one at a NUL).
+    if ([file, ...args].some((a) => /[\n\r\0]/.test(a))) throw new Error(`${file}: an argument contains a line break or NUL`);
     const { shell, dir } = this.#ensure();
     const id = ++this.#next;
     const secs = Math.max(0.1, timeoutMs / 1000).toFixed(1);
@@ -64,8 +70,14 @@ export class Runner {
     shell.stdin.write(`${id} ${secs} ${[file, ...args].map(quote).join(" ")}\n`);
     try {
       const { code } = await done;
-      const [stdout, stderr] = await Promise.all([readFile(join(dir, `${id}.out`), "utf8"), readFile(join(dir, `${id}.err`), "utf8")]);
-      return { code, stdout, stderr };
+      try {
+        const [stdout, stderr] = await Promise.all([readFile(join(dir, `${id}.out`), "utf8"), readFile(join(dir, `${id}.err`), "utf8")]);
+        return { code, stdout, stderr };
+      } catch (err) {
+        // The directory is gone (a /tmp cleaner) or full: the job did not run. Start afresh.
+        this.#restart();
+        throw new Error(`${file}: could not run: ${(err as Error).message}`);
+      }
     } finally {
       void rm(join(dir, `${id}.out`), { force: true }).catch(() => undefined);
       void rm(join(dir, `${id}.err`), { force: true }).catch(() => undefined);
@@ -74,39 +86,45 @@ export class Runner {
 
   /** Stops the helper shell and removes its directory (jobs still running finish on their own). */
   close(): void {
+    this.#restart("command helper closed");
+  }
+
+  #restart(why = "command helper restarted"): void {
     const shell = this.#shell;
     this.#shell = null;
     shell?.stdin.end();
-    this.#fail("command helper closed");
+    this.#fail(why);
     if (this.#dir) rmSync(this.#dir, { recursive: true, force: true });
     this.#dir = null;
   }
 
   #ensure(): { shell: ChildProcessWithoutNullStreams; dir: string } {
-    this.#dir ??= mkdtempSync(join(tmpdir(), "mmm-run-"));
+    this.#dir ??= mkdtempSync(join(this.base, "mmm-run-"));
     if (this.#shell === null) {
       const shell = spawn("/bin/sh", ["-c", HELPER, "mmm-run", this.#dir], { stdio: ["pipe", "pipe", "pipe"] });
-      shell.stdin.on("error", () => undefined);
       shell.stderr.resume();
-      createInterface({ input: shell.stdout }).on("line", (line) => {
-        const [id, code] = line.split(" ").map(Number);
-        const p = this.#pending.get(id!);
-        if (!p) return;
-        this.#pending.delete(id!);
-        clearTimeout(p.timer);
-        p.resolve({ code: code! });
-      });
       const gone = () => {
         if (this.#shell !== shell) return;
         this.#shell = null;
         this.#fail("command helper exited");
       };
-      shell.on("exit", gone);
+      // A job written to a shell that is gone is failed now, not after its timeout.
+      shell.stdin.on("error", gone);
       shell.on("error", gone);
+      // After the last line is read (`exit` may come before it): every finished job is answered.
+      createInterface({ input: shell.stdout })
+        .on("line", (line) => {
+          const [id, code] = line.split(" ").map(Number);
+          const p = this.#pending.get(id!);
+          if (!p) return;
+          this.#pending.delete(id!);
+          clearTimeout(p.timer);
+          p.resolve({ code: code! });
+        })
+        .on("close", gone);
       // The helper must not keep a stopping daemon alive.
       shell.unref();
-      (shell.stdin as unknown as { unref?: () => void }).unref?.();
-      (shell.stdout as unknown as { unref?: () => void }).unref?.();
+      for (const stream of [shell.stdin, shell.stdout, shell.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
       this.#shell = shell;
     }
     return { shell: this.#shell, dir: this.#dir };

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Runner, TIMED_OUT } from "../../src/util/runner.js";
 
@@ -17,21 +20,41 @@ describe("Runner: commands through one helper shell", () => {
     const t = Date.now();
     const r = await runner.run("sleep", ["10"], 300);
     expect(r.code).toBe(TIMED_OUT);
-    expect(Date.now() - t).toBeLessThan(3_000);
+    // Well short of the 10 s it would take unbounded (slack for a loaded machine).
+    expect(Date.now() - t).toBeLessThan(6_000);
   });
 
   it("runs jobs concurrently and hands each its own result", async () => {
     const t = Date.now();
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => runner.run("sh", ["-c", `sleep 0.3; echo ${i}`], 5_000)));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => runner.run("sh", ["-c", `sleep 1; echo ${i}`], 10_000)));
     expect(results.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
-    expect(Date.now() - t).toBeLessThan(3_000);
+    // One after another they would take 20 s.
+    expect(Date.now() - t).toBeLessThan(10_000);
   });
 
-  it("refuses an argument with a line break, and starts a new helper after close", async () => {
+  it("refuses an argument with a line break or NUL, and starts a new helper after close", async () => {
     await expect(runner.run("echo", ["a\nb"], 1_000)).rejects.toThrow(/line break/);
+    await expect(runner.run("echo", ["a\0b"], 1_000)).rejects.toThrow(/NUL/);
     const pending = runner.run("sleep", ["2"], 5_000);
     runner.close();
     await expect(pending).rejects.toThrow(/closed/);
     expect((await runner.run("echo", ["again"], 5_000)).stdout).toBe("again\n");
+  });
+
+  it("fails a job at once when its directory is gone, then makes a new one", async () => {
+    const base = mkdtempSync(join(tmpdir(), "mmm-runner-test-"));
+    const own = new Runner(base);
+    try {
+      expect((await own.run("echo", ["one"], 5_000)).stdout).toBe("one\n");
+      for (const d of readdirSync(base)) rmSync(join(base, d), { recursive: true, force: true });
+      const t = Date.now();
+      await expect(own.run("echo", ["two"], 5_000)).rejects.toThrow(/could not run/);
+      // Reported by the shell, not left to the 8 s safety timer.
+      expect(Date.now() - t).toBeLessThan(4_000);
+      expect((await own.run("echo", ["three"], 5_000)).stdout).toBe("three\n");
+    } finally {
+      own.close();
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
