@@ -133,7 +133,7 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
   // does not stack sessions, and never holds back a later expiry's VIP drop.
   let expiring = false;
   const tick = (): void => {
-    const step = agentLeaseStep(lease, { kind: "tick" }, leaseClock(), leaseOptions);
+    const step = agentLeaseStep(lease, { kind: "tick", wallAt: Date.now() }, leaseClock(), leaseOptions);
     if (step.actions.length === 0) return;
     lease = step.state;
     if (step.reason) o.log(step.reason);
@@ -193,7 +193,7 @@ export async function startAgentDaemon(o: AgentDaemonOptions, file: string): Pro
         throw new Error(plan.error);
       }
       // Renewals arrive every check period: only the one that starts a lease is worth a line.
-      if (!agentMayHoldRoles(lease, received.lease)) o.log(`${req.kind} from ${from}: ${plan.detail}`);
+      if (!agentMayHoldRoles(lease, received.lease, received.wall)) o.log(`${req.kind} from ${from}: ${plan.detail}`);
       lease = plan.lease;
       void serial(async () => {
         const observed = await host.observe(false);

@@ -161,7 +161,7 @@ export function planAgentRequest(
     }
 
     case "set-writable":
-      if (!agentMayHoldRoles(lease, now)) return refuse("refusing set-writable: this agent holds no lease (renew-lease first)");
+      if (!agentMayHoldRoles(lease, now, received.wall)) return refuse("refusing set-writable: this agent holds no lease (renew-lease first)");
       if (observed.writable === null) return refuse("cannot set writable: mysqld does not answer");
       if (observed.writable) return done([], "already writable");
       return done([{ kind: "set-writable" }], "read_only off");
@@ -174,7 +174,7 @@ export function planAgentRequest(
     case "add-vip": {
       const unknown = known(req.ip);
       if (unknown) return refuse(`refusing add-vip for role ${req.role}: ${unknown}`);
-      if (!agentMayHoldRoles(lease, now)) return refuse(`refusing add-vip ${req.ip} (${req.role}): this agent holds no lease (renew-lease first)`);
+      if (!agentMayHoldRoles(lease, now, received.wall)) return refuse(`refusing add-vip ${req.ip} (${req.role}): this agent holds no lease (renew-lease first)`);
       if (holds(req.ip)) return done([], `${req.ip} (${req.role}) already present`);
       return done(
         [

@@ -11,9 +11,10 @@ import type { MonitorState } from "./state.js";
  * min(receipt, send + maxMessageAge): a late renewal grants only what remains of it. It fences
  * itself (drops every VIP, sets read_only, kills client connections) `earlyMs` before the lease
  * ends, so it is done by the end the monitor counts. A starting agent holds nothing until its
- * first renewal. The agent measures its lease on a monotonic clock (the lease clock): only a
- * message's age is judged by the wall clock, so a step of the agent's wall clock (an NTP
- * correction, an operator's `date`) neither lengthens nor shortens a lease it holds.
+ * first renewal. The agent measures its lease on a monotonic clock (the lease clock): a step of
+ * its wall clock back (an NTP correction, an operator's `date`) does not lengthen a lease it
+ * holds. The lease also ends when the same span has passed by the wall clock, whichever comes
+ * first: the monotonic clock stands still while a host is suspended, the wall clock does not.
  *
  * Monitor side (MonitorState.leases): for each host, the latest time its lease may run from.
  *  - A renewal sent at S runs from S + maxMessageAge by the agent's clock at the latest, so from
@@ -71,6 +72,8 @@ export interface AgentLeaseState {
   readonly lastSentAt: number | null;
   /** When the last renewal was accepted (the agent's lease clock). */
   readonly renewedAt: number | null;
+  /** The same end by the agent's wall clock (absent: not checked). */
+  readonly wallExpiresAt?: number | null;
 }
 
 export type AgentLeaseEvent =
@@ -82,8 +85,8 @@ export type AgentLeaseEvent =
    * step's `now`, for a lease clock that reads like the wall clock).
    */
   | { readonly kind: "renew"; readonly sentAt: number; readonly leaseMs: number; readonly wallAt?: number }
-  /** Periodic check (every agentTickMs). */
-  | { readonly kind: "tick" };
+  /** Periodic check (every agentTickMs); `wallAt`: the wall clock then (absent: not checked). */
+  | { readonly kind: "tick"; readonly wallAt?: number };
 
 export type AgentLeaseAction =
   | { readonly kind: "drop-vips" }
@@ -154,14 +157,15 @@ export function agentLeaseStep(
         };
       }
       const late = from < now ? `lease renewal arrived ${(age / 1000).toFixed(1)} s after it was sent: lease counted from ${options.maxMessageAgeMs / 1000} s after sending` : null;
-      return { state: { expiresAt, lastSentAt: event.sentAt, renewedAt: now }, actions: [], reason: late };
+      const wallExpiresAt = (event.wallAt ?? now) + (expiresAt - now);
+      return { state: { expiresAt, lastSentAt: event.sentAt, renewedAt: now, wallExpiresAt }, actions: [], reason: late };
     }
     case "tick": {
-      if (state.expiresAt === null || now < state.expiresAt) return { state, actions: [], reason: null };
+      if (agentMayHoldRoles(state, now, event.wallAt) || state.expiresAt === null) return { state, actions: [], reason: null };
       const silent = state.renewedAt === null ? "" : ` for ${((now - state.renewedAt) / 1000).toFixed(1)} s`;
       const lease = state.renewedAt === null ? "" : ` (lease ${(state.expiresAt - state.renewedAt + options.earlyMs) / 1000} s)`;
       return {
-        state: { ...state, expiresAt: null },
+        state: { ...state, expiresAt: null, wallExpiresAt: null },
         actions: [{ kind: "drop-vips" }, { kind: "set-read-only" }, { kind: "kill-clients" }],
         reason: `no lease renewal from the monitor${silent}${lease}: dropping VIPs, setting read_only and killing client connections`,
       };
@@ -169,7 +173,8 @@ export function agentLeaseStep(
   }
 }
 
-/** Whether the agent may add a VIP or make mysqld writable now. */
-export function agentMayHoldRoles(state: AgentLeaseState, now: number): boolean {
-  return state.expiresAt !== null && now < state.expiresAt;
+/** Whether the agent may add a VIP or make mysqld writable now (`wallNow`: also by the wall clock). */
+export function agentMayHoldRoles(state: AgentLeaseState, now: number, wallNow?: number): boolean {
+  if (state.expiresAt === null || now >= state.expiresAt) return false;
+  return wallNow === undefined || state.wallExpiresAt == null || wallNow < state.wallExpiresAt;
 }

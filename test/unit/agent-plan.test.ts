@@ -103,7 +103,7 @@ describe("agent commands", () => {
   it("renew-lease starts the lease and renews the kernel lifetime of every VIP held", () => {
     const both: AgentObserved = { vips: [WRITER, READER], writable: true, replica: null };
     const p = plan({ kind: "renew-lease", leaseMs: 5_000, sentAt: NOW - 10 }, both, NO_LEASE);
-    expect(p.ok && p.lease).toEqual({ expiresAt: NOW + 4_800, lastSentAt: NOW - 10, renewedAt: NOW });
+    expect(p.ok && p.lease).toEqual({ expiresAt: NOW + 4_800, lastSentAt: NOW - 10, renewedAt: NOW, wallExpiresAt: NOW + 4_800 });
     expect(ops(p)).toEqual([
       { kind: "renew-ip", ip: WRITER, lifetimeS: 4 },
       { kind: "renew-ip", ip: READER, lifetimeS: 4 },

@@ -23,7 +23,7 @@ describe("agentLeaseStep", () => {
 
   it("runs the lease from receipt and lets the agent hold roles until it fences itself, just before the end", () => {
     const r = agentLeaseStep(NO_LEASE, { kind: "renew", sentAt: at(0), leaseMs: 3000 }, at(0.2), opts);
-    expect(r).toEqual({ state: { expiresAt: at(3.0), lastSentAt: at(0), renewedAt: at(0.2) }, actions: [], reason: null });
+    expect(r).toEqual({ state: { expiresAt: at(3.0), lastSentAt: at(0), renewedAt: at(0.2), wallExpiresAt: at(3.0) }, actions: [], reason: null });
     expect(agentMayHoldRoles(r.state, at(2.9))).toBe(true);
     expect(agentMayHoldRoles(r.state, at(3.0))).toBe(false);
   });
@@ -51,24 +51,27 @@ describe("agentLeaseStep", () => {
   it("counts a late renewal only from when it was due, so the monitor's bound still holds", () => {
     const s: AgentLeaseState = { expiresAt: at(3.2), lastSentAt: at(0), renewedAt: at(0.2) };
     const late = agentLeaseStep(s, { kind: "renew", sentAt: at(1), leaseMs: 3000 }, at(1.7), opts);
-    expect(late.state).toEqual({ expiresAt: at(4.3), lastSentAt: at(1), renewedAt: at(1.7) });
+    expect(late.state).toEqual({ expiresAt: at(4.3), lastSentAt: at(1), renewedAt: at(1.7), wallExpiresAt: at(4.3) });
     expect(late.reason).toBe("lease renewal arrived 0.7 s after it was sent: lease counted from 0.5 s after sending");
     const onTime = agentLeaseStep(s, { kind: "renew", sentAt: at(1), leaseMs: 3000 }, at(1.3), opts);
-    expect(onTime).toEqual({ state: { expiresAt: at(4.1), lastSentAt: at(1), renewedAt: at(1.3) }, actions: [], reason: null });
+    expect(onTime).toEqual({ state: { expiresAt: at(4.1), lastSentAt: at(1), renewedAt: at(1.3), wallExpiresAt: at(4.1) }, actions: [], reason: null });
     const useless = agentLeaseStep(s, { kind: "renew", sentAt: at(1), leaseMs: 3000 }, at(4.3), opts);
     expect(useless.state).toBe(s);
     expect(useless.reason).toBe("refusing a lease renewal sent 3.3 s ago: the lease it grants would already have run out");
   });
 
-  it("runs the lease on the lease clock: the wall clock judges only the renewal's age", () => {
+  it("runs the lease on the lease clock, and ends it early if the wall clock ran further (a suspended host)", () => {
     // The lease clock reads 50 000 when the renewal arrives 0.7 s after it was sent (wall clock).
     const late = agentLeaseStep(NO_LEASE, { kind: "renew", sentAt: at(1), leaseMs: 3000, wallAt: at(1.7) }, 50_000, opts);
-    expect(late.state).toEqual({ expiresAt: 50_000 - 200 + 2_800, lastSentAt: at(1), renewedAt: 50_000 });
+    expect(late.state).toEqual({ expiresAt: 50_000 - 200 + 2_800, lastSentAt: at(1), renewedAt: 50_000, wallExpiresAt: at(1.7) - 200 + 2_800 });
     expect(late.reason).toBe("lease renewal arrived 0.7 s after it was sent: lease counted from 0.5 s after sending");
-    // Whatever the wall clock does afterwards (stepped back 2 s, say), the lease ends 2.6 s of
-    // lease clock later: ticks read only the lease clock.
-    expect(agentLeaseStep(late.state, { kind: "tick" }, 52_599, opts).actions).toEqual([]);
-    expect(agentLeaseStep(late.state, { kind: "tick" }, 52_600, opts).actions).toEqual([{ kind: "drop-vips" }, { kind: "set-read-only" }, { kind: "kill-clients" }]);
+    const expiry = [{ kind: "drop-vips" }, { kind: "set-read-only" }, { kind: "kill-clients" }];
+    // The wall clock stepped back 2 s: the lease still ends 2.6 s of lease clock later.
+    expect(agentLeaseStep(late.state, { kind: "tick", wallAt: at(1.7) + 2_599 - 2_000 }, 52_599, opts).actions).toEqual([]);
+    expect(agentLeaseStep(late.state, { kind: "tick", wallAt: at(1.7) + 2_600 - 2_000 }, 52_600, opts).actions).toEqual(expiry);
+    // The host slept 3 s: its monotonic clock stood still, the wall clock did not.
+    expect(agentMayHoldRoles(late.state, 50_100, at(1.7) + 3_100)).toBe(false);
+    expect(agentLeaseStep(late.state, { kind: "tick", wallAt: at(1.7) + 3_100 }, 50_100, opts).actions).toEqual(expiry);
     // A renewal from the agent's future is judged by the wall clock too.
     const future = agentLeaseStep(late.state, { kind: "renew", sentAt: at(3), leaseMs: 3000, wallAt: at(2) }, 50_400, opts);
     expect(future.state).toBe(late.state);
