@@ -60,11 +60,12 @@ export class Runner {
     const secs = Math.max(0.1, timeoutMs / 1000).toFixed(1);
     const done = new Promise<{ code: number }>((resolve, reject) => {
       // The shell's own bound: timeout kills the job, then -k 1 s later for good.
+      // Left referenced: while a job runs it keeps the process alive (the helper's own handles do
+      // not; an agent starting up, with nothing else to wait for yet, would exit mid-job).
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(new Error(`${file}: no exit status within ${timeoutMs + 3000} ms (command helper stuck)`));
       }, timeoutMs + 3000);
-      timer.unref();
       this.#pending.set(id, { resolve, reject, timer });
     });
     shell.stdin.write(`${id} ${secs} ${[file, ...args].map(quote).join(" ")}\n`);
@@ -122,7 +123,7 @@ export class Runner {
           p.resolve({ code: code! });
         })
         .on("close", gone);
-      // The helper must not keep a stopping daemon alive.
+      // The idle helper must not keep a stopping daemon alive (a running job does: its timer).
       shell.unref();
       for (const stream of [shell.stdin, shell.stdout, shell.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
       this.#shell = shell;

@@ -41,6 +41,16 @@ describe("Runner: commands through one helper shell", () => {
     expect((await runner.run("echo", ["again"], 5_000)).stdout).toBe("again\n");
   });
 
+  it("keeps the process alive while a job runs, and not once it is done", async () => {
+    const alive = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    await runner.run("true", [], 5_000);
+    const idle = alive();
+    const job = runner.run("sleep", ["0.3"], 5_000);
+    expect(alive()).toBe(idle + 1);
+    await job;
+    expect(alive()).toBe(idle);
+  });
+
   it("fails a job at once when its directory is gone, then makes a new one", async () => {
     const base = mkdtempSync(join(tmpdir(), "mmm-runner-test-"));
     const own = new Runner(base);
