@@ -95,8 +95,15 @@ export class Runner {
     this.#shell = null;
     shell?.stdin.end();
     this.#fail(why);
-    if (this.#dir) rmSync(this.#dir, { recursive: true, force: true });
+    const dir = this.#dir;
     this.#dir = null;
+    // Best effort, and never a throw on a daemon's way down: a job the shell is starting may
+    // create its files while the directory is being removed.
+    try {
+      if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 20 });
+    } catch {
+      // Left for the system's /tmp cleaning.
+    }
   }
 
   #ensure(): { shell: ChildProcessWithoutNullStreams; dir: string } {
