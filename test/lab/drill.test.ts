@@ -85,7 +85,7 @@ describe("mmm failover-drill on the lab", () => {
     expect(r.acked).toBeGreaterThan(10);
   }, 300_000);
 
-  it("kill -9 with --restore --json: writes resume on db2, nothing lost or duplicated, one writer, db1 writer again", async () => {
+  it("kill -9 with --restore --json: writes resume on db2, no acknowledged write lost beyond db1's unshipped commits, none duplicated, one writer, db1 writer again", async () => {
     const res = await mmm(["failover-drill", LAB_INVENTORY, "--mode", "kill", "--restore", "--json"], {}, 400_000);
     const report = JSON.parse(res.stdout) as DrillReport;
     const r = report.rounds[0]!;
@@ -93,17 +93,34 @@ describe("mmm failover-drill on the lab", () => {
     // catches db1 with commits it had not yet shipped. Those were never acknowledged (the
     // survivors hold every acknowledged row: checked below), and db1 rightly stays out as
     // REPLICATION_FAIL, with `checks` naming the transactions. Anything else must restore.
-    const errant = r.problems.length === 1 && /^restore: db1 stays REPLICATION_FAIL/.test(r.problems[0]!);
+    // Without semi-sync a commit can also be acknowledged before it is shipped (1 CI run in
+    // many): such a row is lost, and it is one of db1's unshipped transactions. So with db1
+    // errant, the survivors may lack at most as many acknowledged rows as db1 holds unshipped
+    // transactions, all of them the same rows; never a duplicate. (With semi-sync, none:
+    // test/lab/failover-semisync.test.ts.)
+    const errant = r.problems.some((p) => /^restore: db1 stays REPLICATION_FAIL/.test(p));
+    let unshipped = 0;
     if (errant) {
-      expect((await control("checks db1")).out).toMatch(/^db1\s+errant\s+\[last change: .+\]  ERROR: transactions not on db2: /m);
-      process.stdout.write("drill kill -9: db1 kept unshipped, unacknowledged commits (asynchronous replication) and stays REPLICATION_FAIL\n");
+      const checks = (await control("checks db1")).out;
+      const m = /^db1\s+errant\s+\[last change: .+\]  ERROR: transactions not on db2: (\S+)/m.exec(checks);
+      expect(m, checks).not.toBeNull();
+      for (const part of m![1]!.split(",")) {
+        const [, from, to] = /-(\d+)(?:\.\.(\d+))?$/.exec(part) ?? [];
+        unshipped += to !== undefined ? Number(to) - Number(from) + 1 : 1;
+      }
+      expect(r.problems.filter((p) => !/^restore: db1 stays REPLICATION_FAIL|lost/.test(p))).toEqual([]);
+      process.stdout.write(`drill kill -9: db1 kept ${unshipped} unshipped commits (asynchronous replication) and stays REPLICATION_FAIL\n`);
     } else expect(r.problems).toEqual([]);
     expect(r.oldWriter).toBe("db1");
     expect(r.newWriter).toBe("db2");
     expect(r.detectionMs).not.toBeNull();
     expect(r.resumedMs).not.toBeNull();
     expect(r.counts.map((c) => c.host).sort()).toEqual(errant ? ["db2", "db3", "db4"] : ["db1 (restored)", "db2", "db3", "db4"]);
-    for (const c of r.counts) expect([c.host, c.lost.length, c.duplicated.length]).toEqual([c.host, 0, 0]);
+    for (const c of r.counts) {
+      expect([c.host, c.duplicated.length]).toEqual([c.host, 0]);
+      expect(c.lost.length, `${c.host}: acknowledged rows lost beyond db1's unshipped commits`).toBeLessThanOrEqual(unshipped);
+      expect(c.lost, `${c.host}: the survivors lack different rows`).toEqual(r.counts[0]!.lost);
+    }
     expect(r.violations).toEqual([]);
     expect(res.code, res.stderr).toBe(report.ok ? 0 : 1);
     // Live progress went to stderr, one line per event.
