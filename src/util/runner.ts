@@ -4,6 +4,7 @@ import { readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { quote } from "../remote/shell.js";
 
 /**
  * Runs the daemons' short commands (ip, arping) through one small helper shell started once,
@@ -145,11 +146,6 @@ export class Runner {
       this.#pending.delete(id);
     }
   }
-}
-
-/** POSIX single quotes: the argument reaches the command byte for byte. */
-function quote(arg: string): string {
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 let shared: Runner | null = null;

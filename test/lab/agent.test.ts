@@ -3,7 +3,7 @@ import { build } from "esbuild";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { labMysqld } from "../../src/lab/lab-faults.js";
-import { freshLab, LAB_INVENTORY, mmm, onHost, ROOT, sqlOn } from "./support.js";
+import { freshLab, LAB_INVENTORY, mmm, onHost, ROOT, readOnly, sqlOn, until } from "./support.js";
 
 /**
  * `mmm agent` on real lab hosts: started detached inside db1 (and db3), driven by signed requests
@@ -42,23 +42,8 @@ async function vipsOn(host: string): Promise<string[]> {
   return [...r.stdout.matchAll(/inet (\S+)/g)].map((m) => m[1]!);
 }
 
-async function readOnly(host: string): Promise<string> {
-  return sqlOn(host, "SELECT @@GLOBAL.read_only");
-}
-
 async function agentLog(host: string): Promise<string> {
   return (await onHost(host, `cat ${LOG}`)).stdout;
-}
-
-async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await probe();
-  while (!ok(last)) {
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(last)} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-    last = await probe();
-  }
-  return last;
 }
 
 const started = new Map<string, number>();

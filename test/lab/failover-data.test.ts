@@ -38,6 +38,17 @@ async function slaveStatus(host: string): Promise<string> {
 /** Seconds the rendered max_catchup_wait allows (bootstrap keeps MMM's default of the extra: 10). */
 const CATCHUP_S = 10;
 
+/** Until every one of db3's former reader VIPs is up on another host; the others' reader VIPs then. */
+function db3VipsElsewhere(mine: readonly string[]): Promise<Record<string, string[]>> {
+  return until(
+    "db3's reader VIPs on other hosts",
+    async () => Object.fromEntries(await Promise.all(["db1", "db2", "db4"].map(async (h) => [h, await readerVipsOn(h)] as const))),
+    (m) => mine.every((ip) => Object.values(m).some((v) => v.includes(ip))),
+    30_000,
+    100,
+  );
+}
+
 describe("data safety on failover, on the lab", () => {
   beforeAll(async () => {
     await bootstrappedLab();
@@ -153,13 +164,7 @@ describe("data safety on failover, on the lab", () => {
     await sqlOn("db3", "STOP SLAVE SQL_THREAD");
     await until("db3 holds no reader VIP", () => readerVipsOn("db3"), (v) => v.length === 0, 30_000, 100);
     const goneAt = await nowOn("db3");
-    const moved = await until(
-      "db3's reader VIPs on other hosts",
-      async () => Object.fromEntries(await Promise.all(["db1", "db2", "db4"].map(async (h) => [h, await readerVipsOn(h)] as const))),
-      (m) => mine.every((ip) => Object.values(m).some((v) => v.includes(ip))),
-      30_000,
-      100,
-    );
+    const moved = await db3VipsElsewhere(mine);
     const movedAt = await nowOn("monitor");
     const all = Object.values(moved).flat();
     expect(new Set(all).size, "a reader VIP on two hosts").toBe(all.length);
@@ -196,13 +201,7 @@ describe("data safety on failover, on the lab", () => {
       expect(line).toMatch(/slave\/REPLICATION_DELAY\. Roles: $/);
       const checks = (await control("checks db3 rep_backlog")).out;
       expect(checks).toMatch(/db3\s+rep_backlog\s+\[last change: [^\]]+\]\s+ERROR: Backlog is too big/);
-      const moved = await until(
-        "db3's reader VIPs on other hosts",
-        async () => Object.fromEntries(await Promise.all(["db1", "db2", "db4"].map(async (h) => [h, await readerVipsOn(h)] as const))),
-        (m) => mine.every((ip) => Object.values(m).some((v) => v.includes(ip))),
-        30_000,
-        100,
-      );
+      const moved = await db3VipsElsewhere(mine);
       expect(await readerVipsOn("db3")).toEqual([]);
       const all = Object.values(moved).flat();
       expect(new Set(all).size, "a reader VIP on two hosts").toBe(all.length);

@@ -1,6 +1,8 @@
 import { expect } from "vitest";
 import { labMysqld } from "../../src/lab/lab-faults.js";
-import { ensureLab, freshLab, LAB_INVENTORY, mmm, onHost, sqlOn } from "./support.js";
+import { ensureLab, freshLab, LAB_INVENTORY, mmm, onHost, readOnly, sqlOn, until } from "./support.js";
+
+export { readOnly, until };
 
 /**
  * Shared pieces of the failover lab tests (test/lab/failover-*.test.ts): the cluster as
@@ -43,21 +45,6 @@ export async function vipsOn(host: string): Promise<string[]> {
 
 export async function readerVipsOn(host: string): Promise<string[]> {
   return (await vipsOn(host)).filter((ip) => /^192\.168\.77\.10[1-9]$/.test(ip));
-}
-
-export async function readOnly(host: string): Promise<string> {
-  return sqlOn(host, "SELECT @@GLOBAL.read_only");
-}
-
-export async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000, stepMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await probe();
-  while (!ok(last)) {
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(last)} after ${timeoutMs} ms`);
-    await sleep(stepMs);
-    last = await probe();
-  }
-  return last;
 }
 
 export function hostLine(show: string, host: string): string {

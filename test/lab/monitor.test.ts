@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { labMysqld, labNet } from "../../src/lab/lab-faults.js";
-import { freshLab, LAB_INVENTORY, mmm, onHost, sqlOn } from "./support.js";
+import { freshLab, LAB_INVENTORY, mmm, onHost, readOnly, sqlOn, until } from "./support.js";
 
 /**
  * `mmm monitor` and `mmm control` on the lab, end to end: bootstrap, an agent on every DB host,
@@ -30,21 +30,6 @@ async function control(cmd: string, extra = ""): Promise<{ code: number; out: st
 async function vipsOn(host: string): Promise<string[]> {
   const r = await onHost(host, "ip -4 -o addr show dev eth0");
   return [...r.stdout.matchAll(/inet (\d+\.\d+\.\d+\.\d+)/g)].map((m) => m[1]!);
-}
-
-async function readOnly(host: string): Promise<string> {
-  return sqlOn(host, "SELECT @@GLOBAL.read_only");
-}
-
-async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await probe();
-  while (!ok(last)) {
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(last)} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-    last = await probe();
-  }
-  return last;
 }
 
 /** Starts `mmm PROGRAM` detached on a host (unless bootstrap already did) and remembers its pid if it is ours. */

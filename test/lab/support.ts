@@ -62,3 +62,27 @@ export function mmm(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeou
 export function readText(path: string): string {
   return readFileSync(path, "utf8");
 }
+
+export async function readOnly(host: string): Promise<string> {
+  return sqlOn(host, "SELECT @@GLOBAL.read_only");
+}
+
+/**
+ * Probes until ok() holds. A probe that throws counts as "not yet": an agent fencing a host kills
+ * every client session, the probe's own included, and that is the outcome being waited for.
+ */
+export async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000, stepMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let last: string;
+    try {
+      const v = await probe();
+      if (ok(v)) return v;
+      last = JSON.stringify(v);
+    } catch (e) {
+      last = `error ${(e as Error).message}`;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: still ${last} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}

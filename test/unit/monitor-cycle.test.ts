@@ -404,16 +404,21 @@ describe("a monitor held up", () => {
   });
 });
 
+/** db2 answers renewals 40 ms after they are sent; the `silent` hosts' renewals go unanswered. */
+function answerRenewals(fake: FakeCluster, silent: readonly string[] = []): void {
+  const send = fake.send.bind(fake);
+  fake.send = async (h, r) => {
+    if (h.name === "db2" && r.kind === "renew-lease") fake.t += 40;
+    if (silent.includes(h.name) && r.kind === "renew-lease") return { ok: false, delivered: "maybe", error: `${h.name} did not answer within 1000 ms` };
+    return send(h, r);
+  };
+}
+
 describe("lease renewals and slow agents", () => {
   it("books a renewal from when its answer came back; one left unanswered from send + message age + clock skew", async () => {
     let { fake, loop } = await settledCluster();
     fake.t += RENEW_MIN_INTERVAL_MS;
-    const send = fake.send.bind(fake);
-    fake.send = async (h, r) => {
-      if (h.name === "db2" && r.kind === "renew-lease") fake.t += 40;
-      if (h.name === "db3" && r.kind === "renew-lease") return { ok: false, delivered: "maybe", error: "db3 did not answer within 1000 ms" };
-      return send(h, r);
-    };
+    answerRenewals(fake, ["db3"]);
     const renewAt = fake.t;
     const r = await runCycle(ctx, loop, fake);
     expect(r.loop.state.leases.db2).toBe(renewAt + 40);
@@ -423,11 +428,7 @@ describe("lease renewals and slow agents", () => {
   it("for its first second a restarted monitor books answers as unanswered: a previous process's renewals may still be in flight", async () => {
     let { fake, loop } = await settledCluster();
     fake.t += RENEW_MIN_INTERVAL_MS;
-    const send = fake.send.bind(fake);
-    fake.send = async (h, r) => {
-      if (h.name === "db2" && r.kind === "renew-lease") fake.t += 40;
-      return send(h, r);
-    };
+    answerRenewals(fake);
     const renewAt = fake.t;
     const restarted: CycleContext = { ...ctx, startedAt: renewAt - 500 };
     const r = await runCycle(restarted, loop, fake);
