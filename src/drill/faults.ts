@@ -1,4 +1,4 @@
-import type { Inventory } from "../inventory/model.js";
+import type { Inventory, InventoryHost } from "../inventory/model.js";
 import type { Fleet } from "../remote/fleet.js";
 import { raw, sh } from "../remote/shell.js";
 import { ConfigError, RemoteError } from "../errors.js";
@@ -48,19 +48,74 @@ function remoteMs(host: string, out: string): number {
   return Number(BigInt(last) / 1000n) / 1000;
 }
 
-const SERVICE = raw(`svc=mariadb; for s in mariadb mysql; do if [ -e /etc/init.d/$s ] || systemctl cat $s.service >/dev/null 2>&1; then svc=$s; break; fi; done`);
+/** Sets $svc to the server's service name (mariadb, or mysql on older packages). */
+const PICK_SERVICE = `svc=mariadb; for s in mariadb mysql; do if [ -e /etc/init.d/$s ] || systemctl cat $s.service >/dev/null 2>&1; then svc=$s; break; fi; done`;
+const SERVICE = raw(PICK_SERVICE);
+
+/** When a fault happened, on our clock (ms). */
+export interface FaultTimes {
+  /** The fault's start: the stop command, the kill, the cut. */
+  readonly at: number;
+  /**
+   * stop only: when the server closed its listening socket, the first thing mysqld does once it
+   * begins to shut down (null when it was never seen listening on TCP). Before that the init
+   * system works on its own (Debian's sysvinit script checks and pings the server first).
+   */
+  readonly listenerClosedAt: number | null;
+}
 
 /**
- * Injects the fault and returns when it happened on the host's clock (ms), or, for partition,
- * on ours (the switch is here). `offsetMs` is the host's clock minus ours.
+ * Stops the server as the init system does, and watches, from a second loop started before the
+ * command, for its TCP listener to vanish from /proc/net/tcp{,6} (every 20 ms, forking nothing:
+ * the watcher must not slow the stop it times). Prints "start NS" and, when seen, "closed NS".
  */
-export async function injectFault(fleet: Fleet, mode: Exclude<DrillMode, "move">, host: string, offsetMs: number): Promise<number> {
-  const t = fleet.get(host);
+export function stopScript(port: number): string {
+  const hex = port.toString(16).toUpperCase().padStart(4, "0");
+  return `${PICK_SERVICE}
+listening() {
+  local f sl a rest st
+  for f in /proc/net/tcp /proc/net/tcp6; do
+    [ -r "$f" ] || continue
+    while read -r sl a rest st rest; do
+      [ "$st" = 0A ] && [ "\${a##*:}" = ${hex} ] && return 0
+    done < "$f"
+  done
+  return 1
+}
+exec 3<> <(:)
+w=
+if listening; then
+  ( i=0; while listening && [ $i -lt 6000 ]; do read -r -t 0.02 -u 3 || :; i=$((i + 1)); done
+    listening || echo "closed \${EPOCHREALTIME/./}000" ) &
+  w=$!
+fi
+echo "start \${EPOCHREALTIME/./}000"
+service "$svc" stop >/dev/null 2>&1 || systemctl stop "$svc" >/dev/null 2>&1
+# The stop command returns once the server is gone; a server still listening means it failed.
+if [ -n "$w" ]; then if listening; then kill "$w" 2>/dev/null; fi; wait "$w" 2>/dev/null; fi
+true`;
+}
+
+/** The "start NS" / "closed NS" lines of stopScript, as epoch ms on the host's clock. */
+export function parseStopTimes(host: string, out: string): { at: number; closedAt: number | null } {
+  const find = (word: string) => new RegExp(`^${word} (\\d{16,20})$`, "m").exec(out)?.[1];
+  const start = find("start");
+  if (!start) throw new RemoteError(host, `the stop script printed no start time: "${out.trim()}"`);
+  const closed = find("closed");
+  return { at: remoteMs(host, start), closedAt: closed ? remoteMs(host, closed) : null };
+}
+
+/**
+ * Injects the fault and returns when it happened on our clock (the host's, corrected by
+ * `offsetMs`, the host's clock minus ours; for partition ours, as the switch is here).
+ */
+export async function injectFault(fleet: Fleet, mode: Exclude<DrillMode, "move">, host: InventoryHost, offsetMs: number): Promise<FaultTimes> {
+  const t = fleet.get(host.name);
   switch (mode) {
     case "stop": {
-      // The time is taken as the stop starts: from then on the server refuses new work.
-      const r = await t.exec(sh`${SERVICE}; date +%s%N; service "$svc" stop >/dev/null 2>&1 || systemctl stop "$svc" >/dev/null 2>&1`, { timeoutMs: 120_000 });
-      return remoteMs(host, r.stdout.split("\n")[0] ?? "") - offsetMs;
+      const r = await t.exec(sh`bash -c ${stopScript(host.mysqlPort)}`, { timeoutMs: 120_000 });
+      const { at, closedAt } = parseStopTimes(host.name, r.stdout);
+      return { at: at - offsetMs, listenerClosedAt: closedAt === null ? null : closedAt - offsetMs };
     }
     case "kill": {
       const r = await t.exec(
@@ -68,12 +123,12 @@ export async function injectFault(fleet: Fleet, mode: Exclude<DrillMode, "move">
 if [ -d /run/systemd/system ]; then ${SERVICE}; systemctl stop "$svc" >/dev/null 2>&1; fi; true`,
         { timeoutMs: 60_000 },
       );
-      return remoteMs(host, r.stdout) - offsetMs;
+      return { at: remoteMs(host.name, r.stdout) - offsetMs, listenerClosedAt: null };
     }
     case "partition": {
       const at = Date.now();
-      await labNet(host, "cut");
-      return at;
+      await labNet(host.name, "cut");
+      return { at, listenerClosedAt: null };
     }
     default: {
       const never: never = mode;

@@ -20,12 +20,23 @@ function violationText(v: Violation, t0: number): string {
 
 const HEADER = ["round", "writer", "detected", "resumed", "unavailable", "VIP moved", "acked", "unacked", "lost", "duplicated", "two writers"];
 
+/** Server's shutdown began → writes resumed (clean stop only): the init system's own time left out. */
+export function resumedAfterShutdownMs(r: RoundResult): number | null {
+  return r.serverStopMs === null || r.resumedMs === null ? null : r.resumedMs - r.serverStopMs;
+}
+
+/** A clean stop has two readings of "resumed": from the stop command and from the server's shutdown. */
+function resumedCell(r: RoundResult): string {
+  const after = resumedAfterShutdownMs(r);
+  return after === null ? seconds(r.resumedMs) : `${seconds(r.resumedMs)} (${seconds(after)})`;
+}
+
 function row(r: RoundResult): string[] {
   return [
     String(r.round),
     `${r.oldWriter} → ${r.newWriter ?? "none"}`,
     seconds(r.detectionMs),
-    seconds(r.resumedMs),
+    resumedCell(r),
     seconds(r.unavailableMs),
     seconds(r.vipMs),
     String(r.acked),
@@ -40,12 +51,13 @@ export function formatSummary(rounds: readonly RoundResult[]): string {
   const rows = rounds.map(row);
   if (rounds.length > 1) {
     const agg = (pick: (r: RoundResult) => number | null, which: "median" | "max") => seconds(stats(rounds.map(pick))[which]);
+    const stopped = rounds.some((r) => r.serverStopMs !== null);
     for (const which of ["median", "max"] as const) {
       rows.push([
         which,
         "",
         agg((r) => r.detectionMs, which),
-        agg((r) => r.resumedMs, which),
+        agg((r) => r.resumedMs, which) + (stopped ? ` (${agg(resumedAfterShutdownMs, which)})` : ""),
         agg((r) => r.unavailableMs, which),
         agg((r) => r.vipMs, which),
         "",
@@ -83,7 +95,7 @@ export function formatRound(r: RoundResult): string {
 
 export function formatReport(rep: DrillReport): string {
   const parts = rep.rounds.map(formatRound);
-  parts.push("", `summary (${rep.mode}, ${rep.clients} clients through ${rep.writerVip}; detected = the monitor's log, resumed = fault → first write on the new writer, unavailable = last write before → first after):`);
+  parts.push("", `summary (${rep.mode}, ${rep.clients} clients through ${rep.writerVip}; detected = the monitor's log, resumed = fault → first write on the new writer${rep.rounds.some((r) => r.serverStopMs !== null) ? " (in brackets from the moment mysqld began to shut down: closed its listener)" : ""}, unavailable = last write before → first after):`);
   parts.push(formatSummary(rep.rounds));
   parts.push(
     "",

@@ -54,6 +54,11 @@ export interface RoundResult {
   /** The host the first acknowledged write after the fault went to. */
   readonly newWriter: string | null;
   readonly faultAt: number;
+  /**
+   * stop only: fault → the server closed its listener, i.e. began to shut down; the rest of the
+   * times minus this one is what mmm and the clients took once there was something to notice.
+   */
+  readonly serverStopMs: number | null;
   /** Fault → the monitor's log says the old writer left ONLINE. */
   readonly detectionMs: number | null;
   /** Fault → first acknowledged write on the new writer (issue 4's "first successful write"). */
@@ -243,6 +248,7 @@ export async function runDrill(inv: Inventory, fleet: Fleet, o: DrillOptions, io
       },
     });
     let faultAt = Infinity;
+    let serverStopAt: number | null = null;
     let firstFailure = false;
     const resumedOn = new Set<string>();
     const onMonitor = (l: MonitorLine) => {
@@ -273,9 +279,14 @@ export async function runDrill(inv: Inventory, fleet: Fleet, o: DrillOptions, io
         note(faultAt, "drill", `mmm control move_role ${role.name} ${target}: ${a.output.trim().split("\n")[0]}`);
       } else {
         const what = { stop: "clean stop of mysqld", kill: "kill -9 of mysqld_safe and mysqld", partition: "network cut" }[o.mode];
-        faultAt = await injectFault(fleet, o.mode, oldWriter, offsets.get(oldWriter) ?? 0);
+        const host = dbs.find((h) => h.name === oldWriter);
+        if (!host) throw new ConfigError(`${inv.file}: the monitor says ${oldWriter} holds ${role.name}, but the inventory has no database host ${oldWriter}`);
+        const times = await injectFault(fleet, o.mode, host, offsets.get(oldWriter) ?? 0);
+        faultAt = times.at;
+        serverStopAt = times.listenerClosedAt;
         t0 = faultAt;
         note(faultAt, "drill", `fault injected: ${what} on ${oldWriter}`);
+        if (serverStopAt !== null) note(serverStopAt, "drill", `${oldWriter}'s mysqld closed its listener: its shutdown began`);
       }
       // Writes resume once an acknowledgement comes from a host other than the failed one.
       const resumed = await until(`writes through ${vip} after the fault`, o.resumeTimeoutMs, async () =>
@@ -352,6 +363,7 @@ export async function runDrill(inv: Inventory, fleet: Fleet, o: DrillOptions, io
       oldWriter,
       newWriter,
       faultAt,
+      serverStopMs: serverStopAt === null ? null : serverStopAt - faultAt,
       detectionMs: detection ? detection.at - faultAt : null,
       resumedMs: gap.firstAfter ? gap.firstAfter.at - faultAt : null,
       unavailableMs: gap.gapMs,

@@ -188,12 +188,13 @@ describe("monitor log lines", () => {
 });
 
 describe("formatSummary", () => {
-  const round = (n: number, resumedMs: number, lost = 0): RoundResult => ({
+  const round = (n: number, resumedMs: number, lost = 0, serverStopMs: number | null = null): RoundResult => ({
     round: n,
-    mode: "kill",
+    mode: serverStopMs === null ? "kill" : "stop",
     oldWriter: "db1",
     newWriter: "db2",
     faultAt: 0,
+    serverStopMs,
     detectionMs: 1000,
     resumedMs,
     unavailableMs: resumedMs + 100,
@@ -218,5 +219,13 @@ describe("formatSummary", () => {
     expect(lines[1]).toMatch(/^1\s+db1 → db2\s+1\.0 s\s+2\.0 s\s+2\.1 s\s+1\.8 s\s+100\s+2\s+0\s+0\s+no$/);
     expect(lines[4]).toMatch(/^median\s+1\.0 s\s+2\.5 s\s+2\.6 s\s+2\.3 s$/);
     expect(lines[5]).toMatch(/^max\s+1\.0 s\s+3\.0 s\s+3\.1 s\s+2\.8 s\s+2\s+0\s+0$/);
+  });
+
+  it("a clean stop also reads resumed from the server's shutdown, in brackets, per round and in median and max", () => {
+    const lines = formatSummary([round(1, 2400, 0, 1400), round(2, 1600, 0, 500), round(3, 1500, 0, 700)]).split("\n");
+    expect(lines[1]).toMatch(/^1\s+db1 → db2\s+1\.0 s\s+2\.4 s \(1\.0 s\)\s+2\.5 s/);
+    expect(lines[2]).toMatch(/^2\s+db1 → db2\s+1\.0 s\s+1\.6 s \(1\.1 s\)/);
+    expect(lines[4]).toMatch(/^median\s+1\.0 s\s+1\.6 s \(1\.0 s\)/);
+    expect(lines[5]).toMatch(/^max\s+1\.0 s\s+2\.4 s \(1\.1 s\)/);
   });
 });
