@@ -237,4 +237,54 @@ describe("writer failover on the lab", () => {
     log(`ARP: the monitor's neighbour entry for ${WRITER_VIP} showed db1's MAC ${Date.now() - at} ms after move_role`);
     expect(await neigh()).toContain(db1Mac);
   }, 60_000);
+
+  it("a writer whose mysqld dies while its agent is frozen: db2 promoted once db1's lease expired, and kill_host_bin runs for db1", async () => {
+    await restoreCluster();
+    const dir = "/run/mmm-kill-host";
+    const conf = "/etc/mysql-mmm/mmm_mon.conf";
+    const setKillHost = async (on: boolean) => {
+      const edit = on
+        ? `sed -i '/^<monitor>/a\\    kill_host_bin       ${dir}/kill_host' ${conf} && grep -q '^ *kill_host_bin' ${conf}`
+        : `sed -i '/^ *kill_host_bin/d' ${conf}`;
+      const r = await onHost("monitor", `${edit} && service mmm-monitor restart`, 60_000);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+    };
+    // The operator's power switch, as MMM calls it (`kill_host HOST`); this one only records the call.
+    const script = [
+      `mkdir -p ${dir} && rm -f ${dir}/called`,
+      `printf '%s\\n' '#!/bin/sh' 'echo "$1 $(date +%s%N)" >> ${dir}/called' 'echo "powered off $1"' > ${dir}/kill_host`,
+      `chmod 755 ${dir}/kill_host`,
+    ].join(" && ");
+    expect((await onHost("monitor", script)).code).toBe(0);
+    await setKillHost(true);
+    let agentPid = "";
+    try {
+      await until("db1 the writer after the monitor restart", async () => hostLine(await show(), "db1"), (l) => /master\/ONLINE\. Roles: .*writer/.test(l), 30_000);
+      const logAt = await monitorLogSize();
+      agentPid = (await onHost("db1", `cat ${AGENT_PID}`)).stdout.trim();
+      // A frozen agent's port still takes connections (the kernel does) and never answers: silent, not refusing.
+      expect((await onHost("db1", `kill -STOP ${agentPid}`)).code).toBe(0);
+      const promoted = watchHost("db2", "writer", 30);
+      const killAt = await nowOn("db1");
+      await labMysqld("db1", "kill");
+      const p = await promoted;
+      const called = await until("kill_host_bin ran", async () => (await onHost("monitor", `cat ${dir}/called 2>/dev/null`)).stdout.trim(), (s) => s !== "", 15_000);
+      expect(called.split("\n"), "kill_host_bin ran once").toHaveLength(1);
+      const [host, ns] = called.split(" ");
+      expect(host).toBe("db1");
+      const calledAt = Math.round(Number(ns) / 1e6);
+      // The VIP the frozen agent added left db1 by the kernel's lifetime on it (the lease).
+      expect(await vipsOn("db1")).not.toContain(WRITER_VIP);
+      const text = await until("the monitor's log of kill_host_bin", () => monitorLogSince(logAt), (t) => / succeeded: powered off db1/.test(t), 15_000);
+      expect(text).toMatch(/promoting db2 to writer: db1's lease expired/);
+      expect(text).toContain(`running kill_host_bin ${dir}/kill_host db1`);
+      expect(text).toContain(`kill_host_bin ${dir}/kill_host db1 succeeded: powered off db1`);
+      expect(await writerOf()).toBe("db2");
+      log(`frozen agent + kill -9 on db1: db2 writable with the VIP ${p - killAt} ms after the kill (after db1's lease), kill_host_bin db1 ran ${calledAt - killAt} ms after`);
+    } finally {
+      if (agentPid) await onHost("db1", `kill -CONT ${agentPid}`);
+      await setKillHost(false);
+      await restoreCluster();
+    }
+  }, 240_000);
 });
