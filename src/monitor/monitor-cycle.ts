@@ -100,6 +100,12 @@ export interface CycleContext {
    */
   readonly sending?: Map<string, Promise<void>>;
   /**
+   * Per host, when its last request that grants something (add-vip, set-writable) was answered
+   * or given up on; null while one is on its way. The daemon keeps one map for its life. See
+   * grantsSettled.
+   */
+  readonly granted?: Map<string, number | null>;
+  /**
    * When this monitor process started (its clock). Answers that come back within
    * unansweredLeaseDelayMs of it are booked as unanswered: see runCycle.
    */
@@ -277,7 +283,7 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
       }
       raw.push(...done.raw);
       for (const c of done.ran) lastRun[`${h.name}/${c}`] = done.startedAt;
-      observed[h.name] = done.observation;
+      observed[h.name] = grantsSettled(ctx, h.name, done.startedAt) ? done.observation : { ...done.observation, agent: null };
     }),
   ]);
 
@@ -408,6 +414,23 @@ function repThreads(mysql: MysqlProbe): ProbeResult {
   return { ok: false, outcome: "error", message: "ERROR: Replication is broken", cause: `${which} thread not running` };
 }
 
+/**
+ * May an agent's answer to a probe begun at `probeAt` stand for what it holds? The agent answers
+ * get-state only after every request it received before it (one queue), so the risk is a request
+ * the monitor had not sent yet: one queued behind a slow action of an earlier cycle. If it grants
+ * a VIP or write access, decide would take the answer "no VIP, read_only" as proof that the grant
+ * never took (forgetDisprovedGrants), could move the writer elsewhere, and the late request would
+ * make a second writer. So while such a queue runs, and for a probe begun before it ended, the
+ * host counts as unobserved — the conservative reading: it may hold what it was granted until its
+ * lease ends. (test/unit/ha-never-two-writers.test.ts fails without this rule.)
+ */
+export function grantsSettled(ctx: Pick<CycleContext, "granted">, host: string, probeAt: number): boolean {
+  const at = ctx.granted?.get(host);
+  return at === undefined || (at !== null && at <= probeAt);
+}
+
+const GRANTING = new Set<Action["kind"]>(["add-vip", "set-writable"]);
+
 /** How long a cycle waits for one host's actions before leaving them to finish on their own. */
 export const EXECUTE_BUDGET_MS = 300;
 
@@ -450,6 +473,15 @@ async function execute(
   }
   const late = new AbortController();
   const run = async (name: string, queue: readonly Action[]): Promise<void> => {
+    const grants = queue.some((a) => GRANTING.has(a.kind));
+    if (grants) ctx.granted?.set(name, null);
+    try {
+      await runQueue(name, queue);
+    } finally {
+      if (grants) ctx.granted?.set(name, io.now());
+    }
+  };
+  const runQueue = async (name: string, queue: readonly Action[]): Promise<void> => {
     const host = ctx.hosts.find((h) => h.name === name)!;
     for (const action of queue) {
       if (action.kind === "renew-lease" && late.signal.aborted) {

@@ -128,7 +128,7 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
     },
     log: o.log,
   };
-  const ctx: CycleContext = { config, hosts, deps: { gtid: sqlGtidOps }, agentTimeoutMs: 1000, catchupInFlight: new Set(), inFlight: new Map(), sending: new Map(), startedAt: now };
+  const ctx: CycleContext = { config, hosts, deps: { gtid: sqlGtidOps }, agentTimeoutMs: 1000, catchupInFlight: new Set(), inFlight: new Map(), sending: new Map(), granted: new Map(), startedAt: now };
 
   // Cycles and control commands take turns: a command sees a whole cycle's snapshot and its
   // state change is persisted before the next cycle starts from it.

@@ -14,6 +14,9 @@
  * each agent's own monotonic clock, message ages on its skewed wall clock), LOCK TABLES on a
  * replica, resync of a broken host, monitor restart with and without its status file, the
  * monitor losing its own network, and commands (move_role [--force], set_online/offline, modes).
+ * Requests go out as monitor-cycle sends them — one queue per host, nothing new to a host whose
+ * earlier queue still runs — and now and then take long: they land cycles later, or not at all
+ * after the monitor's timeout.
  * Time steps from 0.1 s to 6 s, so leases expire at every phase of a move.
  *
  * After every event, every agent tick and every single action: at most one host accepts writes
@@ -91,8 +94,21 @@ interface Host {
   bootAt: number;
 }
 
+/** The monitor's agent request timeout and its per-cycle wait for a host's queue (monitor-cycle.ts). */
+const AGENT_TIMEOUT_MS = 1000;
+const EXECUTE_BUDGET_MS = 300;
+/**
+ * The monitor's rule for a host with a request granting a VIP or write access still on its way
+ * (monitor-cycle's grantsSettled): its agent's answers do not count (the grant may land later).
+ * false here makes the property fail (checked): a grant "disproved" by such an answer lets decide
+ * promote another host while the queued add-vip / set-writable are still on their way.
+ */
+const DISTRUST_BUSY_AGENTS = true;
+
 class World {
   readonly hosts = new Map<string, Host>();
+  /** Per host, requests the monitor sent that the agent has not yet applied, in order. */
+  readonly pending = new Map<string, { a: Action; at: number }[]>();
   log: string[] = [];
   writesAccepted = 0;
   constructor(readonly rnd: () => number) {
@@ -152,7 +168,67 @@ class World {
     if (kind === "drop-vips") h.vips.clear();
     if (kind === "set-read-only") h.readOnly = true;
   }
+  busy(name: string): boolean {
+    return (this.pending.get(name)?.length ?? 0) > 0;
+  }
+  /** A request granting a VIP or write access is still on its way (monitor-cycle's grantsSettled). */
+  granting(name: string): boolean {
+    return (this.pending.get(name) ?? []).some(({ a }) => a.kind === "add-vip" || a.kind === "set-writable");
+  }
+  /** Requests that reach their agent by `now`, each judged at its own time. */
+  deliver(now: number): void {
+    for (const [name, q] of this.pending) {
+      while (q.length > 0 && q[0]!.at <= now) {
+        const { a, at } = q.shift()!;
+        this.log.push(`t=${at} delivered late: ${a.kind} ${name}`);
+        this.execute(a, at);
+        this.assertSafe(at, `late ${a.kind} ${name}`);
+      }
+    }
+  }
+  /** How long one request takes: mostly quick, now and then slow, rarely past the monitor's timeout. */
+  requestMs(): number {
+    const r = this.rnd();
+    if (r < 0.85) return Math.floor(this.rnd() * 20);
+    if (r < 0.95) return 20 + Math.floor(this.rnd() * 480);
+    return 500 + Math.floor(this.rnd() * 1000);
+  }
+  /**
+   * One cycle's requests to one host, as monitor-cycle's execute() sends them: nothing while the
+   * host's earlier queue still runs; in order; what finishes within EXECUTE_BUDGET_MS is done when
+   * the cycle goes on, the rest lands later; after a timeout the rest is skipped (the slow request
+   * itself may or may not land). Renewals: withdrawn once the budget is spent. Returns the renewal's fate.
+   */
+  send(name: string, queue: readonly Action[], now: number): RenewalOutcome | undefined {
+    const renews = queue.some((a) => a.kind === "renew-lease");
+    if (this.busy(name)) return renews ? { kind: "not-sent" } : undefined;
+    let t = now;
+    let renewal: RenewalOutcome | undefined;
+    for (const a of queue) {
+      if (a.kind === "renew-lease") {
+        renewal = t - now > EXECUTE_BUDGET_MS ? { kind: "not-sent" } : this.execute(a, now);
+        continue;
+      }
+      const took = this.requestMs();
+      t += took;
+      const timedOut = took > AGENT_TIMEOUT_MS;
+      if (!(timedOut && this.rnd() < 0.5)) {
+        if (t - now <= EXECUTE_BUDGET_MS && !this.busy(name)) {
+          this.execute(a, now);
+          this.assertSafe(now, `${a.kind} ${name}`);
+        } else {
+          const q = this.pending.get(name) ?? [];
+          q.push({ a, at: t });
+          this.pending.set(name, q);
+        }
+      }
+      if (timedOut) break;
+    }
+    return renewal;
+  }
   restartAgent(h: Host, now: number): void {
+    // Its connections die with it: requests on their way are lost.
+    this.pending.delete(h.name);
     const r = agentLeaseStep(h.lease, { kind: "start" }, now + h.leaseClock, LEASE_OPTIONS);
     h.lease = r.state;
     for (const a of r.actions) this.agentAct(h, a.kind);
@@ -196,6 +272,7 @@ class World {
         h.source = a.source;
         return none;
       case "kill-host":
+        this.pending.delete(h.name);
         h.mysqld = false;
         h.vips.clear();
         h.lease = NO_LEASE;
@@ -247,7 +324,7 @@ class World {
   observe(now: number, glitch: number): Record<string, HostObservation> {
     const out: Record<string, HostObservation> = {};
     for (const h of this.hosts.values()) {
-      const agentOk = this.reachable(h) && this.rnd() >= glitch;
+      const agentOk = this.reachable(h) && this.rnd() >= glitch && !(DISTRUST_BUSY_AGENTS && this.granting(h.name));
       const mysqlOk = h.net && h.mysqld && this.rnd() >= glitch;
       const s = h.source;
       out[h.name] = {
@@ -347,6 +424,7 @@ function runHistory(seed: number, steps: number): RunStats {
     const event = events.join("; ");
     world.log.push(`t=${now} ${event}`);
     world.assertSafe(now, event || "time passing");
+    world.deliver(now);
     world.tickAgents(now);
 
     // --- the monitor cycle ---
@@ -382,10 +460,20 @@ function runHistory(seed: number, steps: number): RunStats {
     world.log.push(`  ${d.code}: ${d.reason}`);
     state = d.next;
     if (d.changed) persisted = d.next;
+    // One queue per host, in decide's order (monitor-cycle.ts); kill-host runs on the monitor.
+    const queues = new Map<string, Action[]>();
     for (const a of d.actions) {
-      const outcome: RenewalOutcome = monitorNet ? world.execute(a, now) : { kind: "not-sent" };
-      world.assertSafe(now, `${a.kind} ${"host" in a ? a.host : ""} (${d.code}: ${d.reason})`);
-      if (a.kind === "renew-lease") state = recordRenewal(state, a.host, now, outcome, CONFIG);
+      if (a.kind === "alert" || a.kind === "wait-catchup") continue;
+      if (a.kind === "kill-host") {
+        if (monitorNet) world.execute(a, now);
+        world.assertSafe(now, `kill-host ${a.host} (${d.code}: ${d.reason})`);
+        continue;
+      }
+      queues.set(a.host, [...(queues.get(a.host) ?? []), a]);
+    }
+    for (const [name, q] of queues) {
+      const renewal = monitorNet ? world.send(name, q, now) : q.some((a) => a.kind === "renew-lease") ? ({ kind: "not-sent" } as const) : undefined;
+      if (renewal) state = recordRenewal(state, name, now, renewal, CONFIG);
     }
     const writer = [...world.hosts.values()].find((x) => world.writable(x))?.name ?? null;
     if (writer !== null && writer !== lastWriter) {

@@ -8,7 +8,7 @@ import type { AgentRequest } from "../../src/protocol/agent-messages.js";
 import type { MonitoredHost } from "../../src/monitor/agent-request.js";
 import { sqlGtidOps } from "../../src/monitor/gtid-ops.js";
 import { slowest } from "../../src/monitor/monitor-daemon.js";
-import { EXECUTE_BUDGET_MS, RENEW_MIN_INTERVAL_MS, URGENT_PERIOD_MS, durableFirst, initialLoopState, nextCycleDelayMs, runCycle, type CycleContext, type LoopState, type MonitorIo, type SendResult } from "../../src/monitor/monitor-cycle.js";
+import { EXECUTE_BUDGET_MS, RENEW_MIN_INTERVAL_MS, URGENT_PERIOD_MS, durableFirst, grantsSettled, initialLoopState, nextCycleDelayMs, runCycle, type CycleContext, type LoopState, type MonitorIo, type SendResult } from "../../src/monitor/monitor-cycle.js";
 import { at, buildState } from "./ha-fixture.js";
 
 const FIX = join(import.meta.dirname, "../fixtures/templates");
@@ -484,6 +484,44 @@ describe("lease renewals and slow agents", () => {
     fake.t = first - 5_000;
     const r = await runCycle(ctx, loop, fake);
     expect(r.loop.renewedAt!.db2).toBeGreaterThan(first);
+  });
+
+  it("does not take an agent's answer as proof while a VIP it was granted is still queued for it (it may land after the answer)", async () => {
+    let { fake, loop } = await settledCluster();
+    const c: CycleContext = { ...ctx, sending: new Map(), granted: new Map() };
+    fake.hosts.db3!.vips.delete("192.168.77.103");
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const send = fake.send.bind(fake);
+    fake.send = async (h, r) => {
+      if (h.name === "db3" && r.kind === "add-vip") await gate;
+      return send(h, r);
+    };
+    fake.t += 500;
+    const r1 = await runCycle(c, loop, fake);
+    expect(r1.decision.actions).toContainEqual(expect.objectContaining({ kind: "add-vip", host: "db3", ip: "192.168.77.103" }));
+    expect(c.granted?.get("db3")).toBeNull();
+    // db3 answers "no such VIP": true when asked, not proof, as the add-vip is still on its way.
+    fake.t += 500;
+    const r2 = await runCycle(c, r1.loop, fake);
+    expect(r2.loop.snapshot?.observed.db3?.agent).toBeNull();
+    expect(r2.loop.state.grants.vips["192.168.77.103"]).toContain("db3");
+    expect(r2.loop.snapshot?.observed.db2?.agent).not.toBeNull();
+    release();
+    await new Promise((res) => setTimeout(res, 10));
+    expect(c.granted?.get("db3")).toBe(fake.t);
+    fake.t += 500;
+    const r3 = await runCycle(c, r2.loop, fake);
+    expect(r3.loop.snapshot?.observed.db3?.agent?.vips).toContain("192.168.77.103");
+  }, 5_000);
+
+  it("grantsSettled: an answer counts once no granting request is on its way and the probe began after the last one ended", () => {
+    const granted = new Map<string, number | null>([["db1", null], ["db2", 1_000]]);
+    expect(grantsSettled({ granted }, "db1", 5_000)).toBe(false);
+    expect(grantsSettled({ granted }, "db2", 999)).toBe(false);
+    expect(grantsSettled({ granted }, "db2", 1_000)).toBe(true);
+    expect(grantsSettled({ granted }, "db3", 0)).toBe(true);
+    expect(grantsSettled({}, "db1", 0)).toBe(true);
   });
 
   it("waits EXECUTE_BUDGET_MS for a hung agent, books its renewal unanswered, and sends it nothing more until it is done", async () => {
