@@ -169,13 +169,19 @@ export function longestGap(acks: readonly Ack[], after = 0): { ms: number; from:
   return best;
 }
 
-/** Waits until every host has as many rows as `reference`, then: no cid twice, every acknowledged cid present. */
+/**
+ * Waits until every host has as many rows as `reference`, then: no cid twice, every acknowledged
+ * cid present. Both counts are read again until they agree: a client that gave up may still have
+ * a commit under way on the reference (with semi-sync AFTER_SYNC a replica can even show it
+ * before the reference does).
+ */
 export async function expectRows(table: string, acks: readonly Ack[], hosts: readonly string[], reference: string): Promise<Record<string, number>> {
   const count = async (h: string) => Number(await sqlOn(h, `SELECT COUNT(*) FROM mmmtest.${table}`));
-  const want = await count(reference);
   const counts: Record<string, number> = {};
   for (const h of hosts) {
-    counts[h] = await until(`${h} has the ${want} rows of ${reference}`, () => count(h), (n) => n >= want, 60_000).catch(async () => count(h));
+    const both = async () => ({ want: await count(reference), got: await count(h) });
+    const { want, got } = await until(`${h} has the rows of ${reference}`, both, (c) => c.got === c.want, 60_000).catch(both);
+    counts[h] = got;
     const dups = await sqlOn(h, `SELECT cid, COUNT(*) FROM mmmtest.${table} GROUP BY cid HAVING COUNT(*) > 1 LIMIT 10`);
     expect(dups, `${h}: rows applied twice (cid, count)`).toBe("");
     const have = new Set((await sqlOn(h, `SELECT cid FROM mmmtest.${table}`)).split("\n").filter(Boolean).map(Number));

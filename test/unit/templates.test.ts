@@ -50,6 +50,16 @@ describe("rendered files", () => {
     expect(names.some((n) => n.startsWith("gtid_strict_mode"))).toBe(false);
   });
 
+  it("semi-sync on MariaDB masters waits AFTER_SYNC (unacknowledged commits do not survive a crash); none of it on slaves", () => {
+    const on = (host: string) => {
+      const i = input(host);
+      const semi = { ...i, inventory: { ...i.inventory, settings: { ...i.inventory.settings, semiSync: true } } };
+      return mysqlSettings(semi, i.facts.mysql!).map((s) => `${s.name}=${s.value}`);
+    };
+    expect(on("db1")).toEqual(expect.arrayContaining(["rpl_semi_sync_master_enabled=ON", "rpl_semi_sync_slave_enabled=ON", "rpl_semi_sync_master_wait_point=AFTER_SYNC"]));
+    expect(on("db3").filter((n) => n.startsWith("rpl_semi_sync"))).toEqual([]);
+  });
+
   it("chrony: the monitor serves from its local clock, db hosts follow it, the lab never adjusts", () => {
     const [monConf, monOpts] = desiredChronyFiles(input("monitor"), 'DAEMON_OPTS="-F 1"\n');
     golden("monitor.chrony.conf", monConf!.content);

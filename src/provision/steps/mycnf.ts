@@ -81,7 +81,11 @@ export function mysqlSettings(input: PlanInput, mysql: MysqlFacts): Setting[] {
     if (mariadb) {
       out.push(
         { name: "rpl_semi_sync_master_enabled", value: "ON", why: "a commit is acknowledged only once the peer master has it (mmm_semi_sync)" },
-        { name: "rpl_semi_sync_slave_enabled", value: "ON", why: "this master acknowledges its peer's commits" },
+        { name: "rpl_semi_sync_slave_enabled", value: "ON", why: "this master acknowledges its peer's commits; set at start, it also makes crash recovery truncate what no peer acknowledged" },
+        // MariaDB's default, AFTER_COMMIT, commits before the peer has the transaction: after a
+        // crash those commits stay, and the old master returns errant. AFTER_SYNC (MySQL's
+        // default) leaves them prepared, so recovery rolls them back and the host rejoins clean.
+        { name: "rpl_semi_sync_master_wait_point", value: "AFTER_SYNC", why: "a commit waits for the peer before it is committed here: unacknowledged ones do not survive a crash" },
       );
     } else {
       const src = versionAtLeast(mysql.version, "8.0.26");
