@@ -144,15 +144,20 @@ class Cycle {
   leaseExpired(h: string): boolean {
     return isLeaseExpired(this.prev, h, this.now, this.cfg);
   }
-  /** May `h` hold `ip` right now? Observed if its agent answered, else what it was granted, until its lease ran out. */
+  /**
+   * May `h` hold `ip` right now? Observed if its agent answered, plus, while a grant may still
+   * land (grantsPending) or when it did not answer, what it was granted, until its lease ran out.
+   */
   possiblyHolds(h: string, ip: string): boolean {
-    const a = this.obs(h).agent;
-    if (a) return a.vips.includes(ip);
+    const o = this.obs(h);
+    if (o.agent?.vips.includes(ip)) return true;
+    if (o.agent && !o.grantsPending) return false;
     return (this.vipGrants[ip] ?? []).includes(h) && !this.leaseExpired(h);
   }
   possiblyWritable(h: string): boolean {
-    const a = this.obs(h).agent;
-    if (a) return a.writable === true;
+    const o = this.obs(h);
+    if (o.agent?.writable === true) return true;
+    if (o.agent && !o.grantsPending) return false;
     return this.writableGrants.includes(h) && !this.leaseExpired(h);
   }
   /** Hosts other than `to` that may still hold the writer VIP or take writes. */
@@ -186,10 +191,13 @@ class Cycle {
   forgetDisprovedGrants(): void {
     for (const hc of this.cfg.hosts) {
       const h = hc.name;
-      const a = this.obs(h).agent;
+      const { agent: a, grantsPending } = this.obs(h);
       if (a) {
+        // While a grant may still land, an answer without it proves nothing (see HostObservation);
+        // once the lease has run out the agent refuses it anyway.
+        const proof = !grantsPending || this.leaseExpired(h);
         for (const ip of Object.keys(this.vipGrants)) {
-          if (!a.vips.includes(ip)) this.vipGrants[ip] = this.vipGrants[ip]!.filter((x) => x !== h);
+          if (proof && !a.vips.includes(ip)) this.vipGrants[ip] = this.vipGrants[ip]!.filter((x) => x !== h);
         }
         for (const ip of a.vips) {
           const list = (this.vipGrants[ip] ??= []);
@@ -197,7 +205,7 @@ class Cycle {
         }
         if (a.writable === true) {
           if (!this.writableGrants.includes(h)) this.writableGrants.push(h);
-        } else this.writableGrants = this.writableGrants.filter((x) => x !== h);
+        } else if (proof) this.writableGrants = this.writableGrants.filter((x) => x !== h);
       } else if (this.leaseExpired(h)) {
         for (const ip of Object.keys(this.vipGrants)) this.vipGrants[ip] = this.vipGrants[ip]!.filter((x) => x !== h);
         this.writableGrants = this.writableGrants.filter((x) => x !== h);

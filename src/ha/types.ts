@@ -126,6 +126,12 @@ export interface Decision {
 export interface HostObservation {
   readonly agent: AgentObservation | null;
   readonly mysql: MysqlObservation | null;
+  /**
+   * A request granting this host a VIP or write access may still land after its agent answered
+   * (it was queued behind a slow one): the answer shows what the host holds, not what it may
+   * soon hold, so it proves no grant void.
+   */
+  readonly grantsPending?: boolean;
 }
 
 /** The agent's own report (MMM's GET_SYSTEM_STATUS plus uptime). */

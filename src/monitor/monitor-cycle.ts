@@ -100,9 +100,9 @@ export interface CycleContext {
    */
   readonly sending?: Map<string, Promise<void>>;
   /**
-   * Per host, when its last request that grants something (add-vip, set-writable) was answered
-   * or given up on; null while one is on its way. The daemon keeps one map for its life. See
-   * grantsSettled.
+   * Per host, when (order()) its last queue holding a request that grants something (add-vip,
+   * set-writable) ended, answered or given up on; null while one runs. The daemon keeps one map
+   * for its life. See grantsSettled.
    */
   readonly granted?: Map<string, number | null>;
   /**
@@ -139,7 +139,18 @@ export interface HostProbe {
   readonly raw: readonly RawCheckResult[];
   readonly ran: readonly CheckName[];
   readonly startedAt: number;
+  /** Taken from `order()` as the probe began: compared with when grant queues ended (grantsSettled). */
+  readonly order: number;
   readonly observation: HostObservation;
+}
+
+/**
+ * A process-wide sequence for "did this happen before that": unlike the wall clock it cannot
+ * step back, which would make every later probe look older than a queue's end.
+ */
+let sequence = 0;
+export function order(): number {
+  return ++sequence;
 }
 
 /**
@@ -225,6 +236,7 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
 
   /** One host's probes, in parallel, each bounded by its own timeout; results stamped when they end. */
   const probeHost = async (h: MonitoredHost): Promise<HostProbe> => {
+    const begun = order();
     const wants = { ping: due(h.name, "ping"), mysql: due(h.name, "mysql"), rep_threads: due(h.name, "rep_threads"), rep_backlog: due(h.name, "rep_backlog") };
     const [ping, mysql, agent] = await Promise.all([
       wants.ping ? io.ping(h, config.checks.ping.timeoutMs) : Promise.resolve(null),
@@ -252,7 +264,7 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
       const backlog = mysql.ok ? (mysql.observation.replication?.secondsBehind ?? null) : undefined;
       push("rep_backlog", r, backlog !== undefined ? { backlog } : {});
     }
-    return { raw: out, ran, startedAt: started, observation: { agent, mysql: mysql.ok ? mysql.observation : null } };
+    return { raw: out, ran, startedAt: started, order: begun, observation: { agent, mysql: mysql.ok ? mysql.observation : null } };
   };
 
   // Phase 1: every host in parallel. A suspect host (a check failing or in its trap_period, or a
@@ -283,7 +295,7 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
       }
       raw.push(...done.raw);
       for (const c of done.ran) lastRun[`${h.name}/${c}`] = done.startedAt;
-      observed[h.name] = grantsSettled(ctx, h.name, done.startedAt) ? done.observation : { ...done.observation, agent: null };
+      observed[h.name] = grantsSettled(ctx, h.name, done.order) ? done.observation : { ...done.observation, grantsPending: true };
     }),
   ]);
 
@@ -415,18 +427,19 @@ function repThreads(mysql: MysqlProbe): ProbeResult {
 }
 
 /**
- * May an agent's answer to a probe begun at `probeAt` stand for what it holds? The agent answers
- * get-state only after every request it received before it (one queue), so the risk is a request
- * the monitor had not sent yet: one queued behind a slow action of an earlier cycle. If it grants
- * a VIP or write access, decide would take the answer "no VIP, read_only" as proof that the grant
- * never took (forgetDisprovedGrants), could move the writer elsewhere, and the late request would
- * make a second writer. So while such a queue runs, and for a probe begun before it ended, the
- * host counts as unobserved — the conservative reading: it may hold what it was granted until its
- * lease ends. (test/unit/ha-never-two-writers.test.ts fails without this rule.)
+ * May an agent's answer to a probe (begun at `probeOrder`, see order()) prove a grant void? The
+ * agent answers get-state only after every request it received before it (one queue), so the
+ * risk is a request the monitor had not sent yet: one queued behind a slow action of an earlier
+ * cycle. If it grants a VIP or write access, decide would take the answer "no VIP, read_only" as
+ * proof that the grant never took (forgetDisprovedGrants), could move the writer elsewhere, and
+ * the late request would make a second holder. So while such a queue runs, and for a probe begun
+ * before it ended, the observation carries grantsPending: decide keeps the host's grants until
+ * its lease ends, and everything else (checks, eligibility, fencing) reads the answer as usual.
+ * (test/unit/ha-never-two-writers.test.ts fails without this rule.)
  */
-export function grantsSettled(ctx: Pick<CycleContext, "granted">, host: string, probeAt: number): boolean {
-  const at = ctx.granted?.get(host);
-  return at === undefined || (at !== null && at <= probeAt);
+export function grantsSettled(ctx: Pick<CycleContext, "granted">, host: string, probeOrder: number): boolean {
+  const ended = ctx.granted?.get(host);
+  return ended === undefined || (ended !== null && ended < probeOrder);
 }
 
 const GRANTING = new Set<Action["kind"]>(["add-vip", "set-writable"]);
@@ -478,7 +491,7 @@ async function execute(
     try {
       await runQueue(name, queue);
     } finally {
-      if (grants) ctx.granted?.set(name, io.now());
+      if (grants) ctx.granted?.set(name, order());
     }
   };
   const runQueue = async (name: string, queue: readonly Action[]): Promise<void> => {

@@ -128,7 +128,10 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
     },
     log: o.log,
   };
-  const ctx: CycleContext = { config, hosts, deps: { gtid: sqlGtidOps }, agentTimeoutMs: 1000, catchupInFlight: new Set(), inFlight: new Map(), sending: new Map(), granted: new Map(), startedAt: now };
+  // A request the monitor gave up on must be too old for the agent to take by the time it could
+  // arrive (message age plus clock skew), or a late one could land after a later decision.
+  const agentTimeoutMs = Math.max(1000, config.unansweredLeaseDelayMs);
+  const ctx: CycleContext = { config, hosts, deps: { gtid: sqlGtidOps }, agentTimeoutMs, catchupInFlight: new Set(), inFlight: new Map(), sending: new Map(), granted: new Map(), startedAt: now };
 
   // Cycles and control commands take turns: a command sees a whole cycle's snapshot and its
   // state change is persisted before the next cycle starts from it.
