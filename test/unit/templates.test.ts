@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parseInventory } from "../../src/inventory/parse.js";
 import { parseProbe, type HostFacts } from "../../src/facts/parse.js";
 import type { PlanInput } from "../../src/provision/context.js";
-import { mycnfPath, mysqlSettings, renderMycnf } from "../../src/provision/steps/mycnf.js";
+import { mycnfPath, mysqlSettings, renderMycnf, semiSyncRecoveryOption } from "../../src/provision/steps/mycnf.js";
 import { desiredChronyFiles } from "../../src/provision/steps/time.js";
 import { desiredMmmFiles } from "../../src/provision/steps/mmm-config.js";
 import { hostsLines } from "../../src/provision/steps/hosts.js";
@@ -57,7 +57,19 @@ describe("rendered files", () => {
       return mysqlSettings(semi, i.facts.mysql!).map((s) => `${s.name}=${s.value}`);
     };
     expect(on("db1")).toEqual(expect.arrayContaining(["rpl_semi_sync_master_enabled=ON", "rpl_semi_sync_slave_enabled=ON", "rpl_semi_sync_master_wait_point=AFTER_SYNC"]));
-    expect(on("db3").filter((n) => n.startsWith("rpl_semi_sync"))).toEqual([]);
+    expect(on("db3").filter((n) => n.startsWith("rpl_semi_sync") || n.startsWith("init_rpl_role"))).toEqual([]);
+  });
+
+  it("init_rpl_role=SLAVE only where MariaDB knows it (an unknown option stops the server from starting)", () => {
+    const known = ["10.6.19-MariaDB", "10.11.9-MariaDB", "10.11.19-MariaDB-0+deb12u1", "11.1.6-MariaDB", "11.2.5", "11.4.3-MariaDB", "11.8.2-MariaDB", "12.0.1-MariaDB"];
+    const unknown = ["10.5.27-MariaDB", "10.6.18-MariaDB", "10.11.8-MariaDB", "10.10.7-MariaDB", "11.0.6-MariaDB", "11.3.2-MariaDB", "11.4.2-MariaDB"];
+    expect(known.filter((v) => !semiSyncRecoveryOption(v))).toEqual([]);
+    expect(unknown.filter((v) => semiSyncRecoveryOption(v))).toEqual([]);
+    const i = input("db1");
+    const settings = (version: string) =>
+      mysqlSettings({ ...i, inventory: { ...i.inventory, settings: { ...i.inventory.settings, semiSync: true } } }, { ...i.facts.mysql!, version }).map((s) => `${s.name}=${s.value}`);
+    expect(settings("10.11.19-MariaDB-0+deb12u1")).toContain("init_rpl_role=SLAVE");
+    expect(settings("10.11.6-MariaDB-0+deb12u1")).not.toContain("init_rpl_role=SLAVE");
   });
 
   it("chrony: the monitor serves from its local clock, db hosts follow it, the lab never adjusts", () => {

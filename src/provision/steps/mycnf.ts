@@ -38,6 +38,18 @@ export function mycnfPath(mysql: MysqlFacts, host: string): string {
   return `${dir}/${MYCNF_NAME}`;
 }
 
+/**
+ * Does this MariaDB know init_rpl_role (MDEV-33465: 10.6.19, 10.11.9, 11.1.6, 11.2.5, 11.4.3,
+ * 11.5 on)? An unknown option would keep the server from starting, so only then.
+ */
+export function semiSyncRecoveryOption(version: string): boolean {
+  const [major = 0, minor = 0, patch = 0] = version.split(/[.-]/).map(Number);
+  const since: Record<string, number> = { "10.6": 19, "10.11": 9, "11.1": 6, "11.2": 5, "11.4": 3 };
+  const first = since[`${major}.${minor}`];
+  if (first !== undefined) return patch >= first;
+  return major > 11 || (major === 11 && minor >= 5);
+}
+
 /** What the server must run with for mmm's replication and fencing, flavor by flavor. Pure. */
 export function mysqlSettings(input: PlanInput, mysql: MysqlFacts): Setting[] {
   const h = input.host;
@@ -81,12 +93,21 @@ export function mysqlSettings(input: PlanInput, mysql: MysqlFacts): Setting[] {
     if (mariadb) {
       out.push(
         { name: "rpl_semi_sync_master_enabled", value: "ON", why: "a commit is acknowledged only once the peer master has it (mmm_semi_sync)" },
-        { name: "rpl_semi_sync_slave_enabled", value: "ON", why: "this master acknowledges its peer's commits; set at start, it also makes crash recovery truncate what no peer acknowledged" },
-        // MariaDB's default, AFTER_COMMIT, commits before the peer has the transaction: after a
-        // crash those commits stay, and the old master returns errant. AFTER_SYNC (MySQL's
-        // default) leaves them prepared, so recovery rolls them back and the host rejoins clean.
-        { name: "rpl_semi_sync_master_wait_point", value: "AFTER_SYNC", why: "a commit waits for the peer before it is committed here: unacknowledged ones do not survive a crash" },
+        { name: "rpl_semi_sync_slave_enabled", value: "ON", why: "this master acknowledges its peer's commits" },
+        // MariaDB's default, AFTER_COMMIT, commits before the peer has the transaction, so a
+        // crashed writer keeps commits nobody acknowledged and returns errant. With AFTER_SYNC
+        // (MySQL's default) they are only prepared at a crash, and recovery as a replica rolls
+        // them back (below).
+        { name: "rpl_semi_sync_master_wait_point", value: "AFTER_SYNC", why: "a commit waits for the peer before it is committed here" },
       );
+      if (semiSyncRecoveryOption(mysql.version)) {
+        // MDEV-33465: since 10.6.19 / 10.11.9 / 11.4.3 crash recovery truncates the binlog only
+        // for a server started as a replica. An mmm master always starts as one (read_only, until
+        // the monitor makes it the writer), so what it had not had acknowledged is dropped and it
+        // rejoins without errant transactions. Before those versions rpl_semi_sync_slave_enabled
+        // triggered the same recovery.
+        out.push({ name: "init_rpl_role", value: "SLAVE", why: "after a crash, drop the commits the peer never acknowledged (semi-sync recovery)" });
+      }
     } else {
       const src = versionAtLeast(mysql.version, "8.0.26");
       out.push(
