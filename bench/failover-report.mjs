@@ -34,7 +34,7 @@ for (const mode of ORDER) {
   const r = rep.rounds;
   const det = stats(r.map((x) => x.detectionMs));
   const res = stats(r.map((x) => x.resumedMs));
-  // Clean stop: also from the moment mysqld closed its listener (its shutdown began).
+  // Clean stop: also from the moment mysqld closed its listener (just after its shutdown began).
   const afterStop = stats(r.map((x) => (x.serverStopMs == null || x.resumedMs == null ? null : x.resumedMs - x.serverStopMs)));
   const initMs = stats(r.map((x) => x.serverStopMs));
   const gap = stats(r.map((x) => x.unavailableMs));
@@ -55,10 +55,9 @@ for (const mode of ORDER) {
       // to shut down (and goes on after). Both readings are given, each with its verdict.
       target =
         `writes refused ≤ 2 s (${met(gap.max !== null && gap.max <= 2000 && failed === 0)}); ` +
-        `resumed ≤ 2 s from the stop command (${met(res.max !== null && res.max <= 2000 && failed === 0)})` +
-        (afterStop.n
-          ? `; resumed ≤ 2 s from mysqld's shutdown (${met(afterStop.max <= 2000 && afterStop.n === r.length && failed === 0)})`
-          : "");
+        `resumed ≤ 2 s from the stop command (${met(res.max !== null && res.max <= 2000 && failed === 0)})`;
+      // "From mysqld's shutdown" gets no verdict: the listener closes a little after the server
+      // stops taking writes, so that reading starts late by up to a few hundred ms.
       break;
     case "move":
       target = `writes refused ≤ 1 s (${met(gap.max !== null && gap.max <= 1000 && failed === 0)})`;
@@ -73,7 +72,7 @@ for (const mode of ORDER) {
     mode,
     `${r.length}`,
     `${s(det.median)} / ${s(det.max)}`,
-    `${s(res.median)} / ${s(res.max)}` + (afterStop.n ? ` (from mysqld's shutdown: ${s(afterStop.median)} / ${s(afterStop.max)})` : ""),
+    `${s(res.median)} / ${s(res.max)}` + (afterStop.n ? ` (from mysqld's listener closing, indicative: ${s(afterStop.median)} / ${s(afterStop.max)})` : ""),
     `${s(gap.median)} / ${s(gap.max)}`,
     `${s(vip.median)} / ${s(vip.max)}`,
     mode === "partition" ? `${s(fenced.median)} / ${s(fenced.max)}` : "-",

@@ -57,9 +57,9 @@ export interface FaultTimes {
   /** The fault's start: the stop command, the kill, the cut. */
   readonly at: number;
   /**
-   * stop only: when the server closed its listening socket, the first thing mysqld does once it
-   * begins to shut down (null when it was never seen listening on TCP). Before that the init
-   * system works on its own (Debian's sysvinit script checks and pings the server first).
+   * stop only: when the server closed its TCP listener (null when it was never seen listening).
+   * Before the server shuts down the init system works on its own (Debian's sysvinit script checks
+   * and pings the server first). Indicative: the server stops taking writes a little earlier.
    */
   readonly listenerClosedAt: number | null;
 }
@@ -86,21 +86,28 @@ exec 3<> <(:)
 w=
 if listening; then
   ( i=0; while listening && [ $i -lt 6000 ]; do read -r -t 0.02 -u 3 || :; i=$((i + 1)); done
-    listening || echo "closed \${EPOCHREALTIME/./}000" ) &
+    listening || echo "closed \${EPOCHREALTIME//[!0-9]/}000" ) &
   w=$!
 fi
-echo "start \${EPOCHREALTIME/./}000"
-service "$svc" stop >/dev/null 2>&1 || systemctl stop "$svc" >/dev/null 2>&1
+echo "start \${EPOCHREALTIME//[!0-9]/}000"
+rc=0
+service "$svc" stop >/dev/null 2>&1 || systemctl stop "$svc" >/dev/null 2>&1 || rc=$?
 # The stop command returns once the server is gone; a server still listening means it failed.
 if [ -n "$w" ]; then if listening; then kill "$w" 2>/dev/null; fi; wait "$w" 2>/dev/null; fi
+echo "stopped $rc"
 true`;
 }
 
-/** The "start NS" / "closed NS" lines of stopScript, as epoch ms on the host's clock. */
+/**
+ * The "start NS" / "closed NS" lines of stopScript, as epoch ms on the host's clock. A stop
+ * command that failed is an error here, not a wait for writes that never resume.
+ */
 export function parseStopTimes(host: string, out: string): { at: number; closedAt: number | null } {
   const find = (word: string) => new RegExp(`^${word} (\\d{16,20})$`, "m").exec(out)?.[1];
   const start = find("start");
   if (!start) throw new RemoteError(host, `the stop script printed no start time: "${out.trim()}"`);
+  const rc = /^stopped (\d+)$/m.exec(out)?.[1];
+  if (rc !== undefined && rc !== "0") throw new RemoteError(host, `service mariadb stop (or systemctl stop) failed with exit status ${rc}: the server may still be running`);
   const closed = find("closed");
   return { at: remoteMs(host, start), closedAt: closed ? remoteMs(host, closed) : null };
 }

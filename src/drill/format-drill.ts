@@ -20,14 +20,14 @@ function violationText(v: Violation, t0: number): string {
 
 const HEADER = ["round", "writer", "detected", "resumed", "unavailable", "VIP moved", "acked", "unacked", "lost", "duplicated", "two writers"];
 
-/** Server's shutdown began → writes resumed (clean stop only): the init system's own time left out. */
-export function resumedAfterShutdownMs(r: RoundResult): number | null {
+/** The server closed its listener → writes resumed (clean stop only): the init system's own time left out. */
+export function resumedAfterListenerMs(r: RoundResult): number | null {
   return r.serverStopMs === null || r.resumedMs === null ? null : r.resumedMs - r.serverStopMs;
 }
 
 /** A clean stop has two readings of "resumed": from the stop command and from the server's shutdown. */
 function resumedCell(r: RoundResult): string {
-  const after = resumedAfterShutdownMs(r);
+  const after = resumedAfterListenerMs(r);
   return after === null ? seconds(r.resumedMs) : `${seconds(r.resumedMs)} (${seconds(after)})`;
 }
 
@@ -57,7 +57,7 @@ export function formatSummary(rounds: readonly RoundResult[]): string {
         which,
         "",
         agg((r) => r.detectionMs, which),
-        agg((r) => r.resumedMs, which) + (stopped ? ` (${agg(resumedAfterShutdownMs, which)})` : ""),
+        agg((r) => r.resumedMs, which) + (stopped ? ` (${agg(resumedAfterListenerMs, which)})` : ""),
         agg((r) => r.unavailableMs, which),
         agg((r) => r.vipMs, which),
         "",
@@ -95,7 +95,7 @@ export function formatRound(r: RoundResult): string {
 
 export function formatReport(rep: DrillReport): string {
   const parts = rep.rounds.map(formatRound);
-  parts.push("", `summary (${rep.mode}, ${rep.clients} clients through ${rep.writerVip}; detected = the monitor's log, resumed = fault → first write on the new writer${rep.rounds.some((r) => r.serverStopMs !== null) ? " (in brackets from the moment mysqld began to shut down: closed its listener)" : ""}, unavailable = last write before → first after):`);
+  parts.push("", `summary (${rep.mode}, ${rep.clients} clients through ${rep.writerVip}; detected = the monitor's log, resumed = fault → first write on the new writer${rep.rounds.some((r) => r.serverStopMs !== null) ? " (in brackets from when mysqld closed its listener: indicative, the server stops taking writes a little earlier)" : ""}, unavailable = last write before → first after):`);
   parts.push(formatSummary(rep.rounds));
   parts.push(
     "",

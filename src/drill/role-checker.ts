@@ -39,7 +39,7 @@ exec 3<> <(:)
 db() { coproc DB { exec "$cli" -N -B -n --connect-timeout=1 2>/dev/null; }; }
 db
 while :; do
-  t=\${EPOCHREALTIME/./}000
+  t=\${EPOCHREALTIME//[!0-9]/}000
   ro=-
   if ! { printf 'SELECT @@GLOBAL.read_only;\n' >&"\${DB[1]}"; } 2>/dev/null || ! read -r -t 1 -u "\${DB[0]}" ro 2>/dev/null; then
     ro=-

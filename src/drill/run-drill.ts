@@ -55,8 +55,9 @@ export interface RoundResult {
   readonly newWriter: string | null;
   readonly faultAt: number;
   /**
-   * stop only: fault → the server closed its listener, i.e. began to shut down; the rest of the
-   * times minus this one is what mmm and the clients took once there was something to notice.
+   * stop only: fault → the server closed its TCP listener, shortly after it began to shut down;
+   * the other times minus this one are about what mmm and the clients took once there was
+   * something to notice (a little less: the server stops taking writes just before).
    */
   readonly serverStopMs: number | null;
   /** Fault → the monitor's log says the old writer left ONLINE. */
@@ -286,7 +287,7 @@ export async function runDrill(inv: Inventory, fleet: Fleet, o: DrillOptions, io
         serverStopAt = times.listenerClosedAt;
         t0 = faultAt;
         note(faultAt, "drill", `fault injected: ${what} on ${oldWriter}`);
-        if (serverStopAt !== null) note(serverStopAt, "drill", `${oldWriter}'s mysqld closed its listener: its shutdown began`);
+        if (serverStopAt !== null) note(serverStopAt, "drill", `${oldWriter}'s mysqld closed its listener (shutting down)`);
       }
       // Writes resume once an acknowledgement comes from a host other than the failed one.
       const resumed = await until(`writes through ${vip} after the fault`, o.resumeTimeoutMs, async () =>

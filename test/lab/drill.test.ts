@@ -39,7 +39,7 @@ async function expectSafeRound(r: RoundResult, what: string): Promise<boolean> {
       const [, from, to] = /-(\d+)(?:\.\.(\d+))?$/.exec(part) ?? [];
       unshipped += to !== undefined ? Number(to) - Number(from) + 1 : 1;
     }
-    expect(r.problems.filter((p) => !/^restore: db1 stays REPLICATION_FAIL|lost/.test(p))).toEqual([]);
+    expect(r.problems.filter((p) => !/^restore: db1 stays REPLICATION_FAIL/.test(p))).toEqual([]);
     process.stdout.write(`drill ${what}: db1 kept ${unshipped} unshipped commits (asynchronous replication) and stays REPLICATION_FAIL\n`);
   } else expect(r.problems).toEqual([]);
   expect(r.oldWriter).toBe("db1");
@@ -130,14 +130,17 @@ describe("mmm failover-drill on the lab", () => {
     const res = await mmm(["failover-drill", LAB_INVENTORY, "--mode", "stop", "--restore", "--json"], {}, 400_000);
     const report = JSON.parse(res.stdout) as DrillReport;
     const r = report.rounds[0]!;
+    // A clean stop can leave db1 errant too: without semi-sync its dump threads may be gone before
+    // they shipped the last commits.
     const errant = await expectSafeRound(r, "clean stop");
     // The init script works first; mysqld closes its listener as its shutdown begins, and only
     // then can the monitor see anything.
     expect(r.serverStopMs).not.toBeNull();
     expect(r.serverStopMs!).toBeGreaterThanOrEqual(0);
-    expect(r.detectionMs!).toBeGreaterThan(r.serverStopMs!);
+    // Not detection: the server refuses work a little before its listener is gone, and the
+    // watcher polls every 20 ms; the failover itself takes longer than either.
     expect(r.resumedMs!).toBeGreaterThan(r.serverStopMs!);
-    expect(res.stderr).toMatch(/round 1 t\+\d+\.\d{3} drill: db1's mysqld closed its listener: its shutdown began/);
+    expect(res.stderr).toMatch(/round 1 t\+\d+\.\d{3} drill: db1's mysqld closed its listener \(shutting down\)/);
     expect(res.code, res.stderr).toBe(report.ok ? 0 : 1);
     if (!errant) expect(await sqlOn("db1", "SELECT @@GLOBAL.read_only")).toBe("0");
     process.stdout.write(`drill clean stop: listener closed ${r.serverStopMs} ms after the stop command, detected ${r.detectionMs} ms, writes resumed ${r.resumedMs} ms\n`);

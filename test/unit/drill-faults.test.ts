@@ -57,18 +57,21 @@ describe("the clean stop's timing script", () => {
     expect(Math.abs(t.at - Date.now())).toBeLessThan(5_000);
   });
 
-  it("reports no close time when the server still listens after the stop command gave up", async () => {
+  it("fails, naming the host and the exit status, when the stop command fails (and does not wait for the server)", async () => {
     const l = await listener();
     try {
-      const t = parseStopTimes("db1", await runStop(l.port, "exit 1"));
-      expect(t.closedAt).toBeNull();
+      const started = Date.now();
+      const out = await runStop(l.port, "exit 1");
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(out).not.toMatch(/^closed /m);
+      expect(() => parseStopTimes("db1", out)).toThrow(/db1: .*failed with exit status 1/);
     } finally {
       process.kill(l.pid);
     }
   }, 20_000);
 
   it("parses the script's lines and names the host when the start is missing", () => {
-    expect(parseStopTimes("db1", "start 1795554015197404000\nclosed 1795554016567404000\n")).toEqual({ at: 1795554015197.404, closedAt: 1795554016567.404 });
+    expect(parseStopTimes("db1", "start 1795554015197404000\nclosed 1795554016567404000\nstopped 0\n")).toEqual({ at: 1795554015197.404, closedAt: 1795554016567.404 });
     expect(() => parseStopTimes("db1", "bash: service: not found")).toThrow(/db1: .*no start time/);
   });
 });
