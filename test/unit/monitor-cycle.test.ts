@@ -518,6 +518,33 @@ describe("lease renewals and slow agents", () => {
     expect(r3.loop.snapshot?.observed.db3?.agent?.vips).toContain("192.168.77.103");
   }, 5_000);
 
+  it("an answer to a probe begun before a grant queue ended proves nothing, though the queue ended before the probe did", async () => {
+    let { fake, loop } = await settledCluster();
+    const c: CycleContext = { ...ctx, sending: new Map(), granted: new Map() };
+    fake.hosts.db3!.vips.delete("192.168.77.103");
+    let releaseGrant!: () => void;
+    const gate = new Promise<void>((r) => (releaseGrant = r));
+    const send = fake.send.bind(fake);
+    fake.send = async (h, r) => {
+      if (h.name === "db3" && r.kind === "add-vip") await gate;
+      return send(h, r);
+    };
+    fake.t += 500;
+    const r1 = await runCycle(c, loop, fake);
+    expect(c.granted?.get("db3")).toBeNull();
+    // The next probe of db3: its agent answers at once (no VIP yet), its mysqld slowly; the
+    // add-vip lands and its queue ends in between.
+    const releaseMysql = hangMysql(fake, "db3");
+    setTimeout(releaseGrant, 30);
+    setTimeout(releaseMysql, 80);
+    fake.t += 500;
+    const r2 = await runCycle(c, r1.loop, fake);
+    expect(fake.hosts.db3!.vips.has("192.168.77.103")).toBe(true);
+    expect(r2.loop.snapshot?.observed.db3?.agent?.vips).not.toContain("192.168.77.103");
+    expect(r2.loop.snapshot?.observed.db3?.grantsPending).toBe(true);
+    expect(r2.loop.state.grants.vips["192.168.77.103"]).toContain("db3");
+  }, 5_000);
+
   it("a clock stepped back does not keep a host's answers from proving anything (the order is not the wall clock)", async () => {
     let { fake, loop } = await settledCluster();
     const c: CycleContext = { ...ctx, sending: new Map(), granted: new Map() };
