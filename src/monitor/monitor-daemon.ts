@@ -25,6 +25,7 @@ import { initialLoopState, nextCycleDelayMs, runCycle, STALL_MS, type CycleConte
 import { MysqlChecker } from "./mysql-checker.js";
 import { ArpWatcher } from "./arp-watcher.js";
 import { killHostPath, runKillHost } from "./kill-host.js";
+import { Waker } from "../util/waker.js";
 import { readStatusFile, writeStatusFile } from "./status-file.js";
 import { tcpPing } from "./tcp-ping.js";
 import { closeLocalRunner } from "../util/runner.js";
@@ -59,7 +60,9 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
   const hosts: MonitoredHost[] = mmm.hosts.map((h) => ({ name: h.name, ip: h.ip, agentPort: h.agentPort, mysqlPort: h.mysqlPort }));
   const account = monitorAccount(mmm, o.configFile);
   // A mysqld that closes the kept connection was killed or is shutting down: look again now.
-  const checker = new MysqlChecker(account.user, account.password, new Map(hosts.map((h) => [h.ip, h.name])), () => wake?.());
+  // A lost mysqld connection or a control command starts the next cycle at once (see Waker).
+  const waker = new Waker();
+  const checker = new MysqlChecker(account.user, account.password, new Map(hosts.map((h) => [h.ip, h.name])), () => waker.wake());
   const peer: Peer = { name: MONITOR_PEER, secret, log: o.log };
   const pingPort = hosts[0]?.agentPort ?? 9989;
 
@@ -146,7 +149,6 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
   };
 
   let stopped = false;
-  let wake: (() => void) | null = null;
 
   const server: Server = await serve(peer, mon.port, mon.ip, async (body, from) => {
     const req = ControlRequestSchema.safeParse(body);
@@ -163,7 +165,7 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
         o.log(`control (${from}): ${line.trim()}: ${r.output.split("\n")[0]}`);
         // Act on it now rather than after the rest of the wait: a move_role fences the old
         // writer within one cycle of the command instead of up to a check_period later.
-        wake?.();
+        waker.wake();
       }
       return { output: r.output, exitCode: /^(ERROR|Invalid command)/.test(r.output) ? 1 : 0, status: summary(config, r.next) };
     });
@@ -198,7 +200,7 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
         }
       });
       const wait = Math.max(0, nextCycleDelayMs(loop, config) - (Date.now() - t0));
-      if (!stopped && wait > 0) await new Promise<void>((r) => ((wake = r), setTimeout(r, wait)));
+      if (!stopped) await waker.pause(wait);
     }
   })();
 
@@ -208,7 +210,7 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
     async stop() {
       stopped = true;
       arpWatcher.stop();
-      wake?.();
+      waker.wake();
       await done;
       await new Promise<void>((r) => server.close(() => r()));
       checker.close();
