@@ -107,7 +107,7 @@ export function parseStopTimes(host: string, out: string): { at: number; closedA
   const start = find("start");
   if (!start) throw new RemoteError(host, `the stop script printed no start time: "${out.trim()}"`);
   const rc = /^stopped (\d+)$/m.exec(out)?.[1];
-  if (rc !== undefined && rc !== "0") throw new RemoteError(host, `service mariadb stop (or systemctl stop) failed with exit status ${rc}: the server may still be running`);
+  if (rc !== undefined && rc !== "0") throw new RemoteError(host, `service mariadb stop (or systemctl stop) failed with exit status ${rc}: the server may still be running; see \`service mariadb status\` and its error log on ${host}`);
   const closed = find("closed");
   return { at: remoteMs(host, start), closedAt: closed ? remoteMs(host, closed) : null };
 }

@@ -59,8 +59,8 @@ export async function startMonitor(o: MonitorOptions): Promise<RunningMonitor> {
   const statusPath = mon.statusPath ?? DEFAULT_STATUS_PATH;
   const hosts: MonitoredHost[] = mmm.hosts.map((h) => ({ name: h.name, ip: h.ip, agentPort: h.agentPort, mysqlPort: h.mysqlPort }));
   const account = monitorAccount(mmm, o.configFile);
-  // A mysqld that closes the kept connection was killed or is shutting down: look again now.
-  // A lost mysqld connection or a control command starts the next cycle at once (see Waker).
+  // A mysqld that closes the kept connection was killed or is shutting down: look again now,
+  // even when that comes during a cycle (see Waker). A control command does the same.
   const waker = new Waker();
   const checker = new MysqlChecker(account.user, account.password, new Map(hosts.map((h) => [h.ip, h.name])), () => waker.wake());
   const peer: Peer = { name: MONITOR_PEER, secret, log: o.log };

@@ -166,6 +166,18 @@ function hangMysql(fake: FakeCluster, host: string): () => void {
   return release;
 }
 
+/** Holds the requests to `host` (of `kind`, or all) until the returned function is called. */
+function holdSends(fake: FakeCluster, host: string, kind?: AgentRequest["kind"]): () => void {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const send = fake.send.bind(fake);
+  fake.send = async (h, r) => {
+    if (h.name === host && (kind === undefined || r.kind === kind)) await gate;
+    return send(h, r);
+  };
+  return release;
+}
+
 describe("the monitor cycle", () => {
   it("bootstrap's rendered mmm_mon.conf sets mmm's recommended check timings", () => {
     expect(mmm.checks).toEqual(RECOMMENDED_CHECKS);
@@ -490,13 +502,7 @@ describe("lease renewals and slow agents", () => {
     let { fake, loop } = await settledCluster();
     const c: CycleContext = { ...ctx, sending: new Map(), granted: new Map() };
     fake.hosts.db3!.vips.delete("192.168.77.103");
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const send = fake.send.bind(fake);
-    fake.send = async (h, r) => {
-      if (h.name === "db3" && r.kind === "add-vip") await gate;
-      return send(h, r);
-    };
+    const release = holdSends(fake, "db3", "add-vip");
     fake.t += 500;
     const r1 = await runCycle(c, loop, fake);
     expect(r1.decision.actions).toContainEqual(expect.objectContaining({ kind: "add-vip", host: "db3", ip: "192.168.77.103" }));
@@ -522,13 +528,7 @@ describe("lease renewals and slow agents", () => {
     let { fake, loop } = await settledCluster();
     const c: CycleContext = { ...ctx, sending: new Map(), granted: new Map() };
     fake.hosts.db3!.vips.delete("192.168.77.103");
-    let releaseGrant!: () => void;
-    const gate = new Promise<void>((r) => (releaseGrant = r));
-    const send = fake.send.bind(fake);
-    fake.send = async (h, r) => {
-      if (h.name === "db3" && r.kind === "add-vip") await gate;
-      return send(h, r);
-    };
+    const releaseGrant = holdSends(fake, "db3", "add-vip");
     fake.t += 500;
     const r1 = await runCycle(c, loop, fake);
     expect(c.granted?.get("db3")).toBeNull();
@@ -570,13 +570,7 @@ describe("lease renewals and slow agents", () => {
   it("waits EXECUTE_BUDGET_MS for a hung agent, books its renewal unanswered, and sends it nothing more until it is done", async () => {
     let { fake, loop } = await settledCluster();
     const c: CycleContext = { ...ctx, sending: new Map() };
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const send = fake.send.bind(fake);
-    fake.send = async (h, r) => {
-      if (h.name === "db3") await gate;
-      return send(h, r);
-    };
+    const release = holdSends(fake, "db3");
     fake.t += RENEW_MIN_INTERVAL_MS;
     const renewAt = fake.t;
     const started = Date.now();

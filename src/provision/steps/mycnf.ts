@@ -43,11 +43,8 @@ export function mycnfPath(mysql: MysqlFacts, host: string): string {
  * 11.5 on)? An unknown option would keep the server from starting, so only then.
  */
 export function semiSyncRecoveryOption(version: string): boolean {
-  const [major = 0, minor = 0, patch = 0] = version.split(/[.-]/).map(Number);
-  const since: Record<string, number> = { "10.6": 19, "10.11": 9, "11.1": 6, "11.2": 5, "11.4": 3 };
-  const first = since[`${major}.${minor}`];
-  if (first !== undefined) return patch >= first;
-  return major > 11 || (major === 11 && minor >= 5);
+  const since: readonly (readonly [string, string])[] = [["10.6.19", "10.7"], ["10.11.9", "10.12"], ["11.1.6", "11.2"], ["11.2.5", "11.3"], ["11.4.3", "11.5"]];
+  return versionAtLeast(version, "11.5") || since.some(([from, next]) => versionAtLeast(version, from) && !versionAtLeast(version, next));
 }
 
 /** What the server must run with for mmm's replication and fencing, flavor by flavor. Pure. */
