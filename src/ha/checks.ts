@@ -12,13 +12,18 @@ import type { HaConfig } from "./config.js";
  * mmm adds one backstop: a check with no result for check_period + 2·timeout + 1 s counts as
  * failing ("no result for …"), so a hung checker cannot keep a dead host ONLINE.
  * And one shortcut: errors that are all refusals (the host's kernel answered and nothing listens,
- * or mysqld answered that it is shutting down) count after REFUSED_CONFIRM_MS when that is shorter
- * than trap_period. trap_period exists to ride out silence — a network hiccup, a stalled server —
- * which times out; a refusal is an answer, and a hiccup cannot produce one.
+ * or mysqld answered that it is shutting down) count at the second refusal, REFUSED_CONFIRM_MS or
+ * more after the first, when that comes before trap_period ends. trap_period exists to ride out
+ * silence — a network hiccup, a stalled server — which times out; a refusal is an answer, and a
+ * hiccup cannot produce one. The second one only rules out acting on a single connect.
  */
 
-/** How long refusals alone must last to count (several 100 ms cycles, see monitor-cycle). */
-export const REFUSED_CONFIRM_MS = 300;
+/**
+ * How far apart the first and the confirming refusal must be: far enough for two separate
+ * connects, short enough that the next cycle confirms (cycles run every 100 ms while a check is
+ * failing). Every 100 ms of it is 100 ms more of refused writes when the writer's mysqld stops.
+ */
+export const REFUSED_CONFIRM_MS = 50;
 
 export interface RawCheckResult {
   readonly host: string;

@@ -43,7 +43,7 @@ function explainHost(snap: Snapshot, h: string, now: number, o: FormatOptions): 
       const refusedLeft = s.refusedSince != null ? REFUSED_CONFIRM_MS - (now - s.refusedSince) : Infinity;
       const after =
         refusedLeft < trapLeft
-          ? `counts after ${REFUSED_CONFIRM_MS / 1000} s of refusals (${formatSeconds(refusedLeft)} more)`
+          ? `counts at the next refusal (refused for ${formatSeconds(now - s.refusedSince!)})`
           : `counts after trap_period ${k.trapPeriodMs / 1000} s (${formatSeconds(trapLeft)} more)`;
       out.push(`  ${c.padEnd(11)}  failing for ${formatSeconds(now - s.failingSince!)} (${s.cause}), ${after}`);
     } else out.push(`  ${c.padEnd(11)}  FAILED: ${describeFailure(checks, h, c, now)} (trap_period ${k.trapPeriodMs / 1000} s)`);

@@ -57,23 +57,29 @@ describe("evaluateChecks", () => {
     expect(s.hosts.db1?.mysql).toMatchObject({ ok: true, message: "OK", failingSince: at(10), cause: "connection refused" });
   });
 
-  it("counts refusals alone after REFUSED_CONFIRM_MS, well before trap_period", () => {
+  it("counts refusals alone at a second refusal REFUSED_CONFIRM_MS or more after the first, well before trap_period", () => {
     const refused = (s: number) => ({ ...err("mysql", s), refused: true });
+    const confirm = REFUSED_CONFIRM_MS / 1000;
     expect(REFUSED_CONFIRM_MS).toBeLessThan(config.checks.mysql.trapPeriodMs);
-    const early = run([[ok("mysql", 0)], [refused(10)], [refused(10.2)]], [0, 10, 10.2]);
-    expect(early.hosts.db1?.mysql).toMatchObject({ ok: true, failingSince: at(10), refusedSince: at(10) });
-    const counted = run([[ok("mysql", 0)], [refused(10)], [refused(10.2)], [refused(10.3)]], [0, 10, 10.2, 10.3]);
-    expect(counted.hosts.db1?.mysql).toMatchObject({ ok: false, lastChange: at(10.3), failingSince: at(10), cause: "connection refused" });
+    // One refusal alone never counts, however long nothing follows it.
+    const one = run([[ok("mysql", 0)], [refused(10)]], [0, 10]);
+    expect(one.hosts.db1?.mysql).toMatchObject({ ok: true, failingSince: at(10), refusedSince: at(10) });
+    // Two at (nearly) the same moment are one connect's worth of evidence: not yet.
+    const close = run([[ok("mysql", 0)], [refused(10)], [refused(10 + confirm / 2)]], [0, 10, 10 + confirm / 2]);
+    expect(close.hosts.db1?.mysql).toMatchObject({ ok: true, failingSince: at(10), refusedSince: at(10) });
+    // The next 100 ms cycle's refusal confirms it.
+    const counted = run([[ok("mysql", 0)], [refused(10)], [refused(10 + confirm / 2)], [refused(10.1)]], [0, 10, 10 + confirm / 2, 10.1]);
+    expect(counted.hosts.db1?.mysql).toMatchObject({ ok: false, lastChange: at(10.1), failingSince: at(10), cause: "connection refused" });
   });
 
   it("measures refusals from the first refusal after a timeout, and drops the shortcut when a timeout follows", () => {
     const refused = (s: number) => ({ ...err("mysql", s), refused: true });
     const timeout = (s: number) => err("mysql", s, "timeout after 1 s");
-    // timeout at 10, refusals from 10.5: counts at 10.8 (refusals lasted 0.3 s), not at 11.
-    const after = run([[ok("mysql", 0)], [timeout(10)], [refused(10.5)], [refused(10.7)], [refused(10.8)]], [0, 10, 10.5, 10.7, 10.8]);
-    expect(after.hosts.db1?.mysql).toMatchObject({ ok: false, lastChange: at(10.8), failingSince: at(10) });
-    // refusals interrupted by a timeout start over: nothing counts before trap_period.
-    const broken = run([[ok("mysql", 0)], [refused(10)], [timeout(10.2)], [refused(10.4)], [refused(10.6)]], [0, 10, 10.2, 10.4, 10.6]);
+    // timeout at 10, refusals from 10.5: counts at 10.6 (the second refusal), not at 11.
+    const after = run([[ok("mysql", 0)], [timeout(10)], [refused(10.5)], [refused(10.6)]], [0, 10, 10.5, 10.6]);
+    expect(after.hosts.db1?.mysql).toMatchObject({ ok: false, lastChange: at(10.6), failingSince: at(10) });
+    // refusals interrupted by a timeout start over: the refusal before it confirms nothing.
+    const broken = run([[ok("mysql", 0)], [refused(10)], [timeout(10.2)], [refused(10.4)]], [0, 10, 10.2, 10.4]);
     expect(broken.hosts.db1?.mysql).toMatchObject({ ok: true, failingSince: at(10), refusedSince: at(10.4) });
     // one OK clears it all
     const cleared = run([[ok("mysql", 0)], [refused(10)], [ok("mysql", 10.2)], [refused(10.4)]], [0, 10, 10.2, 10.4]);

@@ -110,6 +110,8 @@ export interface CheckSpec {
   message?: string;
   backlog?: number | null;
   lastResultAt?: number;
+  /** The first of the refusals ending the current run of errors. */
+  refusedSince?: number;
 }
 
 /** All checks OK since −3600 s, except the overrides; `now` is the evaluation time in seconds. */
@@ -131,6 +133,7 @@ export function buildChecks(config: HaConfig, now: number, spec: Record<string, 
         lastError: failing !== null ? `ERROR: ${o?.cause ?? "failed"}` : null,
         cause: failing !== null ? (o?.cause ?? "failed") : null,
         lastResultAt: at(o?.lastResultAt ?? now),
+        ...(o?.refusedSince !== undefined ? { refusedSince: at(o.refusedSince) } : {}),
         ...(o?.backlog !== undefined ? { backlog: o.backlog } : {}),
       };
     }

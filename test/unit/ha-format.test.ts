@@ -139,6 +139,15 @@ describe("mmm control why", () => {
     );
   });
 
+  it("says a check failing by refusals counts at the next refusal, not after trap_period", () => {
+    const state = buildState(config, { roles: { "192.168.1.100": "db1" } });
+    const checks = buildChecks(config, 0, { db1: { mysql: { ok: true, failingSince: -0.2, cause: "connection refused", refusedSince: -0.1 } } });
+    const s = snapshotOf(config, state, checks, buildObserved(config, state));
+    expect(explain(s, "db1", at(0), { timeZone: "utc" }).split("\n")).toContain(
+      "  mysql        failing for 0.2 s (connection refused), counts at the next refusal (refused for 0.1 s)",
+    );
+  });
+
   it("explains a writer move: where it stands and what blocks it", () => {
     const state = buildState(config, {
       hosts: { db1: "HARD_OFFLINE" },
