@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseStopTimes, stopScript } from "../../src/drill/faults.js";
 
-/** A process listening on a free loopback port; resolves with its pid and port. */
-function listener(): Promise<{ pid: number; port: number }> {
-  const child = spawn(process.execPath, ["-e", `const s = require("net").createServer().listen(0, "127.0.0.1", () => console.log(s.address().port))`], {
+/** A process listening on a free loopback port (IPv4 or IPv6); resolves with its pid and port. */
+function listener(address = "127.0.0.1"): Promise<{ pid: number; port: number }> {
+  const child = spawn(process.execPath, ["-e", `const s = require("net").createServer().listen(0, ${JSON.stringify(address)}, () => console.log(s.address().port))`], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   return new Promise((resolve, reject) => {
@@ -45,6 +45,15 @@ describe("the clean stop's timing script", () => {
     expect(t.closedAt).not.toBeNull();
     // The watcher polls every 20 ms; a loaded machine may add a little more.
     expect(t.closedAt! - t.at).toBeGreaterThanOrEqual(400);
+    expect(t.closedAt! - t.at).toBeLessThan(1_500);
+  });
+
+  it("sees an IPv6 listener (mysqld bound to ::) close too, from /proc/net/tcp6", async () => {
+    const l = await listener("::1");
+    const out = await runStop(l.port, `sleep 0.3; kill ${l.pid}`);
+    const t = parseStopTimes("db1", out);
+    expect(t.closedAt).not.toBeNull();
+    expect(t.closedAt! - t.at).toBeGreaterThanOrEqual(300);
     expect(t.closedAt! - t.at).toBeLessThan(1_500);
   });
 
