@@ -291,6 +291,17 @@ class Cycle {
     this.events.push(...orphans.moves, ...balanced.moves);
   }
 
+  /**
+   * A host being fenced drops its other VIPs in the same request: a second one to the same agent
+   * would queue behind the fence, and the promotion waits for the cycle that sent both.
+   */
+  addToFence(host: string, ip: string): void {
+    const i = this.actions.findIndex((a) => a.kind === "fence" && a.host === host);
+    const fence = this.actions[i];
+    if (fence?.kind !== "fence") throw new Error(`no fence action for ${host}`);
+    if (!fence.ips.includes(ip)) this.actions[i] = { ...fence, ips: [...fence.ips, ip] };
+  }
+
   /** Desired roles vs what the agents report, as actions, in a safe order. */
   reconcile(): void {
     if (this.frozen) return;
@@ -303,8 +314,8 @@ class Cycle {
       if (!a) continue;
       for (const ip of a.vips) {
         if (holderOf(this.roles, ip) === h) continue;
-        if (this.fencedNow.has(h) && ip === this.writerIp) continue;
-        this.actions.push({ kind: "remove-vip", host: h, role: roleOfIp(this.cfg, ip)?.name ?? "(unknown)", ip });
+        if (this.fencedNow.has(h)) this.addToFence(h, ip);
+        else this.actions.push({ kind: "remove-vip", host: h, role: roleOfIp(this.cfg, ip)?.name ?? "(unknown)", ip });
       }
       if (a.writable === true && h !== W && !this.fencedNow.has(h)) this.actions.push({ kind: "set-read-only", host: h });
     }
