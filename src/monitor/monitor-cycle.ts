@@ -238,10 +238,11 @@ export async function runCycle(ctx: CycleContext, loop: LoopState, io: MonitorIo
   const probeHost = async (h: MonitoredHost): Promise<HostProbe> => {
     const begun = order();
     const wants = { ping: due(h.name, "ping"), mysql: due(h.name, "mysql"), rep_threads: due(h.name, "rep_threads"), rep_backlog: due(h.name, "rep_backlog") };
+    // Each part timed on its own: a slow probe's log line says which part held it up.
     const [ping, mysql, agent] = await Promise.all([
-      wants.ping ? io.ping(h, config.checks.ping.timeoutMs) : Promise.resolve(null),
-      io.probeMysql(h, config.checks.mysql.timeoutMs),
-      io.agentState(h, ctx.agentTimeoutMs),
+      wants.ping ? timed(`ping ${h.name}`, io.ping(h, config.checks.ping.timeoutMs)) : Promise.resolve(null),
+      timed(`mysql ${h.name}`, io.probeMysql(h, config.checks.mysql.timeoutMs)),
+      timed(`get-state ${h.name}`, io.agentState(h, ctx.agentTimeoutMs)),
     ]);
     const at = io.now();
     const out: RawCheckResult[] = [];

@@ -623,10 +623,11 @@ describe("slow cycles", () => {
     expect(slowest({ "probe db1": 20 })).toBe("no part over 100 ms");
   });
 
-  it("a cycle reports its timings per host probe", async () => {
+  it("a cycle reports its timings per host probe, and per part of each probe", async () => {
     const fake = new FakeCluster("db1");
     const r = await runCycle(ctx, healthyLoop(), fake);
     expect(Object.keys(r.timings)).toEqual(expect.arrayContaining(["probe db1", "probe db4", "persist", "execute"]));
+    expect(Object.keys(r.timings)).toEqual(expect.arrayContaining(["mysql db1", "get-state db1", "mysql db4", "get-state db4"]));
   });
 });
 
