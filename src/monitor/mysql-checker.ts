@@ -9,11 +9,15 @@ import type { MonitoredHost } from "./agent-request.js";
 import type { MysqlProbe } from "./monitor-cycle.js";
 import { TimeoutError, withTimeout } from "../util/with-timeout.js";
 
+/** How long a query on a kept session may go unanswered before a fresh session is tried too. */
+export const REPROBE_AFTER_MS = 250;
+
 /**
  * The monitor's own look at each mysqld, over TCP as monitor_user (BINLOG MONITOR + SLAVE
  * MONITOR on MariaDB, REPLICATION CLIENT on MySQL). One connection per host, kept between
  * cycles; any failure or timeout destroys it and the next probe reconnects, so a half-dead
- * connection never hides a restarted server. MMM's check messages are kept.
+ * connection never hides a restarted server, and one slow to answer is raced by a fresh one
+ * (REPROBE_AFTER_MS). MMM's check messages are kept.
  *
  * This talks to mysql2 directly instead of through src/remote (which tunnels admin sessions
  * over SSH to the Unix socket): the monitor must see mysqld the way clients do, over the network.
@@ -32,12 +36,40 @@ export class MysqlChecker {
 
   async probe(host: MonitoredHost, timeoutMs: number): Promise<MysqlProbe> {
     const deadline = Date.now() + timeoutMs;
+    const kept = this.#conns.get(host.name);
+    if (!kept) return this.#fresh(host, deadline, timeoutMs);
+    // A kept session that has not answered after REPROBE_AFTER_MS is raced by a fresh one: while
+    // mysqld shuts down cleanly it refuses new connections at once, but a query on an open
+    // session can go unanswered for a second (seen in the lab's clean-stop drills).
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const fresh = new Promise<MysqlProbe>((resolve) => {
+      timer = setTimeout(() => {
+        if (!settled) void this.#fresh(host, deadline, timeoutMs).then(resolve);
+      }, REPROBE_AFTER_MS);
+    });
+    const onKept = this.#ask(host, kept, deadline, timeoutMs).then((r) => ({ r, kept: true }));
+    const won = await Promise.race([onKept, fresh.then((r) => ({ r, kept: false }))]);
+    settled = true;
+    clearTimeout(timer);
+    // The fresh session failed too (refused: nothing listens): the kept one is done for.
+    if (!won.kept && !won.r.ok) this.#dropConn(host.name, kept.conn);
+    return won.r;
+  }
+
+  /** Connects (the session is kept for the next probes) and asks. */
+  async #fresh(host: MonitoredHost, deadline: number, timeoutMs: number): Promise<MysqlProbe> {
     let session: { conn: mysql.Connection; dialect: Dialect };
     try {
-      session = await this.#session(host, timeoutMs);
+      session = await this.#session(host, Math.max(1, deadline - Date.now()));
     } catch (err) {
       return this.#failure(host, err, "connect", timeoutMs);
     }
+    return this.#ask(host, session, deadline, timeoutMs);
+  }
+
+  /** The probe's queries on `session`; `timeoutMs` (the whole probe's) only names the bound in messages. */
+  async #ask(host: MonitoredHost, session: { conn: mysql.Connection; dialect: Dialect }, deadline: number, timeoutMs: number): Promise<MysqlProbe> {
     try {
       const left = () => Math.max(1, deadline - Date.now());
       const { conn, dialect } = session;
@@ -69,7 +101,7 @@ export class MysqlChecker {
       const observation: MysqlObservation = { readOnly, ...(executed !== "" ? { gtidExecuted: executed } : {}), replication };
       return { ok: true, observation };
     } catch (err) {
-      this.#drop(host.name);
+      this.#dropConn(host.name, session.conn);
       return this.#failure(host, err, "query", timeoutMs);
     }
   }
@@ -91,9 +123,8 @@ export class MysqlChecker {
     for (const name of [...this.#conns.keys()]) this.#drop(name);
   }
 
+  /** A new session, kept for the next probes in place of any earlier one. */
   async #session(host: MonitoredHost, timeoutMs: number): Promise<{ conn: mysql.Connection; dialect: Dialect }> {
-    const have = this.#conns.get(host.name);
-    if (have) return have;
     const pending = mysql.createConnection({
       host: host.ip,
       port: host.mysqlPort,
@@ -119,7 +150,9 @@ export class MysqlChecker {
       const row = firstRow(id);
       const dialect = resolveDialect(parseServerVersion(String(row.version), String(row.version_comment ?? "")));
       const session = { conn, dialect };
+      const before = this.#conns.get(host.name);
       this.#conns.set(host.name, session);
+      before?.conn.destroy();
       return session;
     } catch (err) {
       conn.destroy();
@@ -131,6 +164,12 @@ export class MysqlChecker {
     const s = this.#conns.get(name);
     this.#conns.delete(name);
     s?.conn.destroy();
+  }
+
+  /** Closes `conn`, and forgets it if it is still the host's kept session (a newer one stays). */
+  #dropConn(name: string, conn: mysql.Connection): void {
+    if (this.#conns.get(name)?.conn === conn) this.#conns.delete(name);
+    conn.destroy();
   }
 
   #failure(host: MonitoredHost, err: unknown, phase: "connect" | "query", timeoutMs: number): MysqlProbe {
