@@ -298,8 +298,8 @@ class Cycle {
   addToFence(host: string, ip: string): void {
     const i = this.actions.findIndex((a) => a.kind === "fence" && a.host === host);
     const fence = this.actions[i];
-    if (fence?.kind !== "fence") throw new Error(`no fence action for ${host}`);
-    if (!fence.ips.includes(ip)) this.actions[i] = { ...fence, ips: [...fence.ips, ip] };
+    if (fence?.kind !== "fence") this.actions.push({ kind: "remove-vip", host, role: roleOfIp(this.cfg, ip)?.name ?? "(unknown)", ip });
+    else if (!fence.ips.includes(ip)) this.actions[i] = { ...fence, ips: [...fence.ips, ip] };
   }
 
   /** Desired roles vs what the agents report, as actions, in a safe order. */

@@ -22,8 +22,13 @@ export const REPROBE_AFTER_MS = 250;
  * This talks to mysql2 directly instead of through src/remote (which tunnels admin sessions
  * over SSH to the Unix socket): the monitor must see mysqld the way clients do, over the network.
  */
+type Session = { readonly conn: mysql.Connection; readonly dialect: Dialect };
+/** A fresh session's probe, and the session when its queries answered. */
+type Fresh = { readonly r: MysqlProbe; readonly session?: Session };
+
 export class MysqlChecker {
-  readonly #conns = new Map<string, { conn: mysql.Connection; dialect: Dialect }>();
+  readonly #conns = new Map<string, Session>();
+  #closed = false;
 
   constructor(
     private readonly user: string,
@@ -37,39 +42,50 @@ export class MysqlChecker {
   async probe(host: MonitoredHost, timeoutMs: number): Promise<MysqlProbe> {
     const deadline = Date.now() + timeoutMs;
     const kept = this.#conns.get(host.name);
-    if (!kept) return this.#fresh(host, deadline, timeoutMs);
+    if (!kept) {
+      const f = await this.#fresh(host, deadline, timeoutMs);
+      if (f.session) this.#keep(host.name, f.session);
+      return f.r;
+    }
     // A kept session that has not answered after REPROBE_AFTER_MS is raced by a fresh one: while
     // mysqld shuts down cleanly it refuses new connections at once, but a query on an open
-    // session can go unanswered for a second (seen in the lab's clean-stop drills).
+    // session can go unanswered for a second (seen in the lab's clean-stop drills). Only an
+    // answer or a refusal from the fresh one counts: any other failure ("Too many connections",
+    // a timeout) says less than the kept session will.
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
-    const fresh = new Promise<MysqlProbe>((resolve) => {
+    const fresh = new Promise<Fresh>((resolve) => {
       timer = setTimeout(() => {
-        if (!settled) void this.#fresh(host, deadline, timeoutMs).then(resolve);
+        void this.#fresh(host, deadline, timeoutMs).then((f) => {
+          if (!settled && (f.r.ok || f.r.refused)) return resolve(f);
+          f.session?.conn.destroy();
+        });
       }, REPROBE_AFTER_MS);
     });
-    const onKept = this.#ask(host, kept, deadline, timeoutMs).then((r) => ({ r, kept: true }));
-    const won = await Promise.race([onKept, fresh.then((r) => ({ r, kept: false }))]);
+    const won = await Promise.race([this.#ask(host, kept, deadline, timeoutMs).then((r) => ({ r, kept: true as const })), fresh]);
     settled = true;
     clearTimeout(timer);
-    // The fresh session failed too (refused: nothing listens): the kept one is done for.
-    if (!won.kept && !won.r.ok) this.#dropConn(host.name, kept.conn);
+    if ("kept" in won) return won.r;
+    // The fresh session answered (it replaces the kept one) or was refused (nothing listens).
+    this.#dropConn(host.name, kept.conn);
+    if (won.session) this.#keep(host.name, won.session);
     return won.r;
   }
 
-  /** Connects (the session is kept for the next probes) and asks. */
-  async #fresh(host: MonitoredHost, deadline: number, timeoutMs: number): Promise<MysqlProbe> {
-    let session: { conn: mysql.Connection; dialect: Dialect };
+  /** Connects and asks; the session comes back (unkept) when the queries answered. */
+  async #fresh(host: MonitoredHost, deadline: number, timeoutMs: number): Promise<Fresh> {
+    let session: Session;
     try {
-      session = await this.#session(host, Math.max(1, deadline - Date.now()));
+      session = await this.#connect(host, Math.max(1, deadline - Date.now()));
     } catch (err) {
-      return this.#failure(host, err, "connect", timeoutMs);
+      return { r: this.#failure(host, err, "connect", timeoutMs) };
     }
-    return this.#ask(host, session, deadline, timeoutMs);
+    const r = await this.#ask(host, session, deadline, timeoutMs);
+    return r.ok ? { r, session } : { r };
   }
 
   /** The probe's queries on `session`; `timeoutMs` (the whole probe's) only names the bound in messages. */
-  async #ask(host: MonitoredHost, session: { conn: mysql.Connection; dialect: Dialect }, deadline: number, timeoutMs: number): Promise<MysqlProbe> {
+  async #ask(host: MonitoredHost, session: Session, deadline: number, timeoutMs: number): Promise<MysqlProbe> {
     try {
       const left = () => Math.max(1, deadline - Date.now());
       const { conn, dialect } = session;
@@ -110,21 +126,45 @@ export class MysqlChecker {
   async readGtid(host: MonitoredHost, timeoutMs: number): Promise<string | null> {
     const session = this.#conns.get(host.name);
     if (!session) return null;
+    // As in probe: a session hung by a shutting-down mysqld must not hold the cycle for the
+    // whole timeout when a fresh connect would be refused.
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const refused = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        void this.#fresh(host, Date.now() + timeoutMs, timeoutMs).then((f) => {
+          f.session?.conn.destroy();
+          if (!settled && !f.r.ok && f.r.refused) reject(new Error(`${host.name}: mysqld refuses new connections`));
+        });
+      }, REPROBE_AFTER_MS);
+    });
     try {
-      const [gtid] = await withTimeout(session.conn.query(selectGtidState(session.dialect).sql), timeoutMs, "GTID state");
+      const [gtid] = await Promise.race([withTimeout(session.conn.query(selectGtidState(session.dialect).sql), timeoutMs, "GTID state"), refused]);
       return gtidText(parseGtidState(session.dialect, firstRow(gtid))) || null;
     } catch (err) {
-      this.#drop(host.name);
+      this.#dropConn(host.name, session.conn);
       throw err;
+    } finally {
+      settled = true;
+      clearTimeout(timer);
     }
   }
 
   close(): void {
+    this.#closed = true;
     for (const name of [...this.#conns.keys()]) this.#drop(name);
   }
 
-  /** A new session, kept for the next probes in place of any earlier one. */
-  async #session(host: MonitoredHost, timeoutMs: number): Promise<{ conn: mysql.Connection; dialect: Dialect }> {
+  /** Makes `session` the host's kept one, closing any earlier one (or it, once closed). */
+  #keep(name: string, session: Session): void {
+    if (this.#closed) return void session.conn.destroy();
+    const before = this.#conns.get(name);
+    this.#conns.set(name, session);
+    if (before && before.conn !== session.conn) before.conn.destroy();
+  }
+
+  /** A new session, not kept yet: the caller decides (#keep). */
+  async #connect(host: MonitoredHost, timeoutMs: number): Promise<Session> {
     const pending = mysql.createConnection({
       host: host.ip,
       port: host.mysqlPort,
@@ -138,9 +178,12 @@ export class MysqlChecker {
     // A connect that loses the race still resolves later: close it then.
     const conn = await withTimeout(pending, timeoutMs, "connect", (late) => late.destroy());
     const lost = () => {
-      // Only the kept connection's loss is news; one we dropped ourselves is not.
+      // Only the kept connection's loss is news; one we dropped ourselves is not. It is closed
+      // on the next tick: closing it now would keep a query under way from hearing of the loss
+      // (it would wait for its timeout instead).
       if (this.#conns.get(host.name)?.conn !== conn) return;
-      this.#drop(host.name);
+      this.#conns.delete(host.name);
+      setImmediate(() => conn.destroy());
       this.onLost(host.name);
     };
     conn.on("error", lost);
@@ -149,11 +192,7 @@ export class MysqlChecker {
       const [id] = await withTimeout(conn.query(SELECT_SERVER_IDENTITY.sql), timeoutMs, "SELECT VERSION()");
       const row = firstRow(id);
       const dialect = resolveDialect(parseServerVersion(String(row.version), String(row.version_comment ?? "")));
-      const session = { conn, dialect };
-      const before = this.#conns.get(host.name);
-      this.#conns.set(host.name, session);
-      before?.conn.destroy();
-      return session;
+      return { conn, dialect };
     } catch (err) {
       conn.destroy();
       throw err;

@@ -50,7 +50,8 @@ describe("the clean stop's timing script", () => {
 
   it("sees an IPv6 listener (mysqld bound to ::) close too, from /proc/net/tcp6", async () => {
     const l = await listener("::1");
-    const out = await runStop(l.port, `sleep 0.3; kill ${l.pid}`);
+    // As an init script, the fake returns only once the server is gone (the watcher is stopped then).
+    const out = await runStop(l.port, `sleep 0.3; kill ${l.pid}; sleep 0.3`);
     const t = parseStopTimes("db1", out);
     expect(t.closedAt).not.toBeNull();
     expect(t.closedAt! - t.at).toBeGreaterThanOrEqual(300);
