@@ -293,13 +293,15 @@ class Cycle {
 
   /**
    * A host being fenced drops its other VIPs in the same request: a second one to the same agent
-   * would queue behind the fence, and the promotion waits for the cycle that sent both.
+   * would queue behind the fence, and the promotion waits for the cycle that sent both. False
+   * when the host has no fence action (then a remove-vip does it).
    */
-  addToFence(host: string, ip: string): void {
+  addToFence(host: string, ip: string): boolean {
     const i = this.actions.findIndex((a) => a.kind === "fence" && a.host === host);
     const fence = this.actions[i];
-    if (fence?.kind !== "fence") this.actions.push({ kind: "remove-vip", host, role: roleOfIp(this.cfg, ip)?.name ?? "(unknown)", ip });
-    else if (!fence.ips.includes(ip)) this.actions[i] = { ...fence, ips: [...fence.ips, ip] };
+    if (fence?.kind !== "fence") return false;
+    if (!fence.ips.includes(ip)) this.actions[i] = { ...fence, ips: [...fence.ips, ip] };
+    return true;
   }
 
   /** Desired roles vs what the agents report, as actions, in a safe order. */
@@ -314,8 +316,8 @@ class Cycle {
       if (!a) continue;
       for (const ip of a.vips) {
         if (holderOf(this.roles, ip) === h) continue;
-        if (this.fencedNow.has(h)) this.addToFence(h, ip);
-        else this.actions.push({ kind: "remove-vip", host: h, role: roleOfIp(this.cfg, ip)?.name ?? "(unknown)", ip });
+        if (this.fencedNow.has(h) && this.addToFence(h, ip)) continue;
+        this.actions.push({ kind: "remove-vip", host: h, role: roleOfIp(this.cfg, ip)?.name ?? "(unknown)", ip });
       }
       if (a.writable === true && h !== W && !this.fencedNow.has(h)) this.actions.push({ kind: "set-read-only", host: h });
     }

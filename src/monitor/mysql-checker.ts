@@ -47,29 +47,42 @@ export class MysqlChecker {
       if (f.session) this.#keep(host.name, f.session);
       return f.r;
     }
-    // A kept session that has not answered after REPROBE_AFTER_MS is raced by a fresh one: while
-    // mysqld shuts down cleanly it refuses new connections at once, but a query on an open
-    // session can go unanswered for a second (seen in the lab's clean-stop drills). Only an
-    // answer or a refusal from the fresh one counts: any other failure ("Too many connections",
-    // a timeout) says less than the kept session will.
-    let settled = false;
-    let timer: NodeJS.Timeout | undefined;
-    const fresh = new Promise<Fresh>((resolve) => {
-      timer = setTimeout(() => {
-        void this.#fresh(host, deadline, timeoutMs).then((f) => {
-          if (!settled && (f.r.ok || f.r.refused)) return resolve(f);
-          f.session?.conn.destroy();
-        });
-      }, REPROBE_AFTER_MS);
-    });
-    const won = await Promise.race([this.#ask(host, kept, deadline, timeoutMs).then((r) => ({ r, kept: true as const })), fresh]);
-    settled = true;
-    clearTimeout(timer);
+    // Only an answer or a refusal from the fresh session counts: any other failure ("Too many
+    // connections", a timeout) says less than the kept session will.
+    const fresh = this.#freshAfterDelay(host, deadline, timeoutMs, (f) => f.r.ok || !!f.r.refused);
+    const won = await Promise.race([this.#ask(host, kept, deadline, timeoutMs).then((r) => ({ r, kept: true as const })), fresh.result]);
+    fresh.cancel();
     if ("kept" in won) return won.r;
     // The fresh session answered (it replaces the kept one) or was refused (nothing listens).
     this.#dropConn(host.name, kept.conn);
     if (won.session) this.#keep(host.name, won.session);
     return won.r;
+  }
+
+  /**
+   * A kept session that has not answered after REPROBE_AFTER_MS is raced by a fresh one: while
+   * mysqld shuts down cleanly it refuses new connections at once, but a query on an open session
+   * can go unanswered for a second (seen in the lab's clean-stop drills). `result` settles only
+   * with a fresh probe that `counts`, and only before `cancel()`; any other fresh session is closed.
+   */
+  #freshAfterDelay(host: MonitoredHost, deadline: number, timeoutMs: number, counts: (f: Fresh) => boolean): { result: Promise<Fresh>; cancel(): void } {
+    let cancelled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const result = new Promise<Fresh>((resolve) => {
+      timer = setTimeout(() => {
+        void this.#fresh(host, deadline, timeoutMs).then((f) => {
+          if (!cancelled && counts(f)) return resolve(f);
+          f.session?.conn.destroy();
+        });
+      }, REPROBE_AFTER_MS);
+    });
+    return {
+      result,
+      cancel: () => {
+        cancelled = true;
+        clearTimeout(timer);
+      },
+    };
   }
 
   /** Connects and asks; the session comes back (unkept) when the queries answered. */
@@ -127,16 +140,11 @@ export class MysqlChecker {
     const session = this.#conns.get(host.name);
     if (!session) return null;
     // As in probe: a session hung by a shutting-down mysqld must not hold the cycle for the
-    // whole timeout when a fresh connect would be refused.
-    let settled = false;
-    let timer: NodeJS.Timeout | undefined;
-    const refused = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        void this.#fresh(host, Date.now() + timeoutMs, timeoutMs).then((f) => {
-          f.session?.conn.destroy();
-          if (!settled && !f.r.ok && f.r.refused) reject(new Error(`${host.name}: mysqld refuses new connections`));
-        });
-      }, REPROBE_AFTER_MS);
+    // whole timeout when a fresh connect would be refused. (A fresh answer is no GTID re-read:
+    // its session is closed and the kept one still has to answer.)
+    const fresh = this.#freshAfterDelay(host, Date.now() + timeoutMs, timeoutMs, (f) => !f.r.ok && !!f.r.refused);
+    const refused = fresh.result.then((): never => {
+      throw new Error(`${host.name}: mysqld refuses new connections`);
     });
     try {
       const [gtid] = await Promise.race([withTimeout(session.conn.query(selectGtidState(session.dialect).sql), timeoutMs, "GTID state"), refused]);
@@ -145,8 +153,7 @@ export class MysqlChecker {
       this.#dropConn(host.name, session.conn);
       throw err;
     } finally {
-      settled = true;
-      clearTimeout(timer);
+      fresh.cancel();
     }
   }
 

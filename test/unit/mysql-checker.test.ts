@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import mysql2 from "mysql2";
 import type { AddressInfo } from "node:net";
 import { MysqlChecker, REPROBE_AFTER_MS } from "../../src/monitor/mysql-checker.js";
+import type { MonitoredHost } from "../../src/monitor/agent-request.js";
 import { Secret } from "../../src/secret.js";
 
 /**
@@ -71,7 +72,7 @@ class FakeMysqld {
   }
 }
 
-const host = (port: number) => ({ name: "db1", ip: "127.0.0.1", agentPort: 9989, mysqlPort: port });
+const host = (port: number): MonitoredHost => ({ name: "db1", ip: "127.0.0.1", agentPort: 9989, mysqlPort: port });
 
 describe("MysqlChecker", () => {
   let fake: FakeMysqld | null = null;
@@ -82,88 +83,79 @@ describe("MysqlChecker", () => {
     fake = checker = null;
   });
 
-  it("keeps one session between probes", async () => {
+  /** A stand-in mysqld and a checker holding one session to it (its first probe answered). */
+  async function connected(): Promise<{ fake: FakeMysqld; checker: MysqlChecker; db1: MonitoredHost }> {
     fake = new FakeMysqld();
-    const port = await fake.start();
+    const db1 = host(await fake.start());
     checker = new MysqlChecker("mmm_monitor", new Secret("pw"), new Map());
-    expect(await checker.probe(host(port), 1000)).toMatchObject({ ok: true, observation: { readOnly: true, replication: null } });
-    expect(await checker.probe(host(port), 1000)).toMatchObject({ ok: true });
+    expect(await checker.probe(db1, 1000)).toMatchObject({ ok: true, observation: { readOnly: true, replication: null } });
+    return { fake, checker, db1 };
+  }
+
+  it("keeps one session between probes", async () => {
+    const { fake, checker, db1 } = await connected();
+    expect(await checker.probe(db1, 1000)).toMatchObject({ ok: true });
     expect(fake.sessions).toBe(1);
   });
 
   it("reports a refusal within REPROBE_AFTER_MS, not at the timeout, when the kept session hangs and mysqld stopped listening", async () => {
-    fake = new FakeMysqld();
-    const port = await fake.start();
-    checker = new MysqlChecker("mmm_monitor", new Secret("pw"), new Map());
-    expect((await checker.probe(host(port), 1000)).ok).toBe(true);
+    const { fake, checker, db1 } = await connected();
     fake.slow(Infinity);
     fake.stopListening();
     const t = Date.now();
-    const r = await checker.probe(host(port), 1000);
+    const r = await checker.probe(db1, 1000);
     expect(Date.now() - t).toBeLessThan(900);
     expect(r).toMatchObject({ ok: false, refused: true, cause: "connection refused" });
     // The hung session is gone: the next probe connects afresh (and is refused at once).
     const t2 = Date.now();
-    expect(await checker.probe(host(port), 1000)).toMatchObject({ ok: false, refused: true });
+    expect(await checker.probe(db1, 1000)).toMatchObject({ ok: false, refused: true });
     expect(Date.now() - t2).toBeLessThan(900);
   });
 
   it("answers from a fresh session when the kept one hangs but mysqld still serves, and keeps the fresh one", async () => {
-    fake = new FakeMysqld();
-    const port = await fake.start();
-    checker = new MysqlChecker("mmm_monitor", new Secret("pw"), new Map());
-    expect((await checker.probe(host(port), 1000)).ok).toBe(true);
+    const { fake, checker, db1 } = await connected();
     fake.slow(Infinity);
     const t = Date.now();
-    expect(await checker.probe(host(port), 1000)).toMatchObject({ ok: true });
+    expect(await checker.probe(db1, 1000)).toMatchObject({ ok: true });
     expect(Date.now() - t).toBeLessThan(900);
-    expect(await checker.probe(host(port), 1000)).toMatchObject({ ok: true });
+    expect(await checker.probe(db1, 1000)).toMatchObject({ ok: true });
     expect(fake.sessions).toBe(2);
   });
 
   it("keeps the kept session when it answers while the fresh one is still connecting, and closes the fresh one", async () => {
-    fake = new FakeMysqld();
-    const port = await fake.start();
-    checker = new MysqlChecker("mmm_monitor", new Secret("pw"), new Map());
-    expect((await checker.probe(host(port), 1000)).ok).toBe(true);
+    const { fake, checker, db1 } = await connected();
     // Each of the probe's two queries takes 150 ms on the kept session: it answers at about
     // 300 ms, after the fresh session was started (250 ms) and before that one is greeted (650 ms).
     fake.slow(150);
     fake.greetAfterMs = 400;
-    expect(await checker.probe(host(port), 1000)).toMatchObject({ ok: true });
+    expect(await checker.probe(db1, 1000)).toMatchObject({ ok: true });
     expect(fake.answeredBy).toBe(1);
     // The fresh session greets later; it must be closed, not take the kept one's place.
     await new Promise((r) => setTimeout(r, 700));
     fake.slow(0);
     expect(fake.sessions).toBe(2);
-    expect(await checker.probe(host(port), 1000)).toMatchObject({ ok: true });
+    expect(await checker.probe(db1, 1000)).toMatchObject({ ok: true });
     expect(fake.answeredBy).toBe(1);
   });
 
   it("does not let a fresh session's 'Too many connections' win over the kept one", async () => {
-    fake = new FakeMysqld();
-    const port = await fake.start();
-    checker = new MysqlChecker("mmm_monitor", new Secret("pw"), new Map());
-    expect((await checker.probe(host(port), 1000)).ok).toBe(true);
+    const { fake, checker, db1 } = await connected();
     // The kept session answers at about 400 ms; the fresh one is told "Too many connections" at 250.
     fake.slow(200);
     fake.tooMany = true;
-    expect(await checker.probe(host(port), 1000)).toMatchObject({ ok: true });
+    expect(await checker.probe(db1, 1000)).toMatchObject({ ok: true });
     expect(fake.sessions).toBe(2);
     // and the kept session stays kept
-    expect(await checker.probe(host(port), 1000)).toMatchObject({ ok: true });
+    expect(await checker.probe(db1, 1000)).toMatchObject({ ok: true });
     expect(fake.answeredBy).toBe(1);
   });
 
   it("gives up re-reading the GTID state within REPROBE_AFTER_MS or so when the session hangs and mysqld stopped listening", async () => {
-    fake = new FakeMysqld();
-    const port = await fake.start();
-    checker = new MysqlChecker("mmm_monitor", new Secret("pw"), new Map());
-    expect((await checker.probe(host(port), 1000)).ok).toBe(true);
+    const { fake, checker, db1 } = await connected();
     fake.slow(Infinity);
     fake.stopListening();
     const t = Date.now();
-    await expect(checker.readGtid(host(port), 1000)).rejects.toThrow(/refuses new connections/);
+    await expect(checker.readGtid(db1, 1000)).rejects.toThrow(/refuses new connections/);
     expect(Date.now() - t).toBeLessThan(900);
   });
 });
